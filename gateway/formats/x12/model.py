@@ -1,0 +1,237 @@
+"""The X12 data model shared by the reader, the writer, the ack writers and the maps.
+
+The reader yields a stream of `X12Item`s in file order:
+
+    InterchangeOpened  (ISA read)
+      GroupOpened      (GS read)
+        TransactionSet (ST..SE, with its segments and the issues found in it)
+        ...
+      GroupClosed      (GE read or missing; counts and group-level issues)
+      ...
+    InterchangeClosed  (IEA read or missing; counts and interchange-level issues)
+    TA1Received        (a TA1 directly inside an interchange)
+
+Only one transaction set is held at a time, so memory grows with the largest set, not the file.
+
+Elements are kept as raw strings (`Segment.elements[0]` is element 01). Composites and repetitions
+are split on demand with the interchange's `Delimiters`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+
+from gateway.formats.issues import Issue
+
+
+@dataclass(frozen=True, slots=True)
+class Delimiters:
+    """The four X12 delimiters, as read from (or to be written into) the ISA segment."""
+
+    element: str = "*"
+    segment: str = "~"
+    component: str = ":"
+    repetition: str | None = "^"  # ISA11 from 00402 on; None before
+
+
+DEFAULT_DELIMITERS = Delimiters()
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """One segment: its tag, its elements (raw strings) and where it was found."""
+
+    tag: str
+    elements: tuple[str, ...]
+    position: int = 0  # 1-based; within the set for set segments (ST = 1), within the file otherwise
+    offset: int = 0  # character offset of the segment's first character in the decoded file
+
+    def get(self, n: int) -> str:
+        """Element `n` (1-based, as in BAK03 -> get(3)); "" when absent."""
+        return self.elements[n - 1] if 0 < n <= len(self.elements) else ""
+
+    def components(self, n: int, delimiters: Delimiters) -> tuple[str, ...]:
+        """Element `n` split into components (a simple element gives one component)."""
+        return tuple(self.get(n).split(delimiters.component))
+
+    def repetitions(self, n: int, delimiters: Delimiters) -> tuple[str, ...]:
+        """Element `n` split into repetitions (when the interchange declares a repetition separator)."""
+        value = self.get(n)
+        if delimiters.repetition is None or not value:
+            return (value,)
+        return tuple(value.split(delimiters.repetition))
+
+
+@dataclass(frozen=True, slots=True)
+class InterchangeHeader:
+    """What the ISA says."""
+
+    authorization_qualifier: str  # ISA01
+    authorization: str  # ISA02
+    security_qualifier: str  # ISA03
+    security: str  # ISA04
+    sender_qualifier: str  # ISA05
+    sender_id: str  # ISA06 (trailing blanks stripped)
+    receiver_qualifier: str  # ISA07
+    receiver_id: str  # ISA08 (trailing blanks stripped)
+    date: str  # ISA09 YYMMDD
+    time: str  # ISA10 HHMM
+    standards_id: str  # ISA11 as written (repetition separator from 00402, else "U")
+    version: str  # ISA12, e.g. "00401", "00501"
+    control_number: str  # ISA13
+    ack_requested: str  # ISA14, "1" asks for a TA1
+    usage: str  # ISA15, "P" production or "T" test
+    delimiters: Delimiters
+    offset: int = 0  # character offset of "ISA" in the file
+    index: int = 0  # 0-based index of the interchange in the file
+
+    @property
+    def is_test(self) -> bool:
+        return self.usage == "T"
+
+    def prepared_at(self) -> datetime | None:
+        """ISA09/ISA10 as a UTC datetime, or None when unreadable."""
+        return parse_x12_datetime(self.date, self.time)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupHeader:
+    """What the GS says."""
+
+    functional_id: str  # GS01, e.g. "PR" for 855
+    application_sender: str  # GS02
+    application_receiver: str  # GS03
+    date: str  # GS04 CCYYMMDD (YYMMDD before 4010)
+    time: str  # GS05 HHMM[SS[d..]]
+    control_number: str  # GS06
+    agency: str  # GS07, "X"
+    version: str  # GS08, e.g. "004010", "005010X230"
+    position: int = 0  # segment position of GS in the file
+    index: int = 0  # 0-based index of the group within its interchange
+
+    def prepared_at(self) -> datetime | None:
+        return parse_x12_datetime(self.date, self.time)
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionSet:
+    """One transaction set (ST..SE inclusive) and everything found while reading it."""
+
+    interchange: InterchangeHeader
+    group: GroupHeader | None
+    set_id: str  # ST01, e.g. "855"
+    control_number: str  # ST02
+    segments: tuple[Segment, ...]  # ST first, SE last when present
+    issues: tuple[Issue, ...] = ()
+    implementation_reference: str = ""  # ST03 (5010)
+    index: int = 0  # 0-based index of the set within its group
+    ordinal: int = 0  # 0-based index of the set within the whole file (for document ids)
+
+    @property
+    def version(self) -> str:
+        """The release the set follows: GS08 when there is a group, else ISA12."""
+        return self.group.version if self.group is not None else self.interchange.version
+
+    @property
+    def delimiters(self) -> Delimiters:
+        return self.interchange.delimiters
+
+    @property
+    def body(self) -> tuple[Segment, ...]:
+        """The segments between ST and SE."""
+        segs = self.segments
+        start = 1 if segs and segs[0].tag == "ST" else 0
+        end = len(segs) - 1 if segs and segs[-1].tag == "SE" else len(segs)
+        return segs[start:end]
+
+
+@dataclass(frozen=True, slots=True)
+class InterchangeOpened:
+    header: InterchangeHeader
+
+
+@dataclass(frozen=True, slots=True)
+class GroupOpened:
+    interchange: InterchangeHeader
+    header: GroupHeader
+
+
+@dataclass(frozen=True, slots=True)
+class GroupClosed:
+    interchange: InterchangeHeader
+    header: GroupHeader
+    declared_set_count: int | None  # GE01, None when GE is missing or unreadable
+    declared_control_number: str | None  # GE02
+    set_count: int  # sets actually read
+    set_control_numbers: tuple[str, ...]  # ST02 of each set read, in order
+    issues: tuple[Issue, ...] = ()  # group-level issues
+
+
+@dataclass(frozen=True, slots=True)
+class InterchangeClosed:
+    header: InterchangeHeader
+    declared_group_count: int | None  # IEA01
+    declared_control_number: str | None  # IEA02
+    group_count: int
+    issues: tuple[Issue, ...] = ()  # interchange-level issues
+
+
+@dataclass(frozen=True, slots=True)
+class TA1Received:
+    interchange: InterchangeHeader
+    segment: Segment
+
+
+X12Item = InterchangeOpened | GroupOpened | TransactionSet | GroupClosed | InterchangeClosed | TA1Received
+
+
+@dataclass(slots=True)
+class WriterEnvelope:
+    """Everything the writer needs to put a set in an interchange, per partner."""
+
+    sender_qualifier: str
+    sender_id: str
+    receiver_qualifier: str
+    receiver_id: str
+    version: str = "00401"  # ISA12
+    gs_version: str = "004010"  # GS08
+    application_sender: str = ""
+    application_receiver: str = ""
+    usage: str = "P"
+    ack_requested: str = "0"
+    delimiters: Delimiters = field(default_factory=Delimiters)
+
+
+def parse_x12_date(value: str) -> date | None:
+    """CCYYMMDD or YYMMDD to a date; None when empty or invalid (YY below 50 is 20YY)."""
+    if not value.isdigit():
+        return None
+    try:
+        if len(value) == 8:
+            return date(int(value[:4]), int(value[4:6]), int(value[6:8]))
+        if len(value) == 6:
+            yy = int(value[:2])
+            return date(2000 + yy if yy < 50 else 1900 + yy, int(value[2:4]), int(value[4:6]))
+    except ValueError:
+        return None
+    return None
+
+
+def parse_x12_time(value: str) -> time | None:
+    """HHMM, HHMMSS or HHMMSSd.. to a time; None when empty or invalid."""
+    digits = value[:6]
+    if len(digits) not in (4, 6) or not digits.isdigit():
+        return None
+    try:
+        return time(int(digits[:2]), int(digits[2:4]), int(digits[4:6] or 0))
+    except ValueError:
+        return None
+
+
+def parse_x12_datetime(d: str, t: str) -> datetime | None:
+    """An X12 date and optional time, read as UTC (X12 carries no zone); None when the date is unreadable."""
+    day = parse_x12_date(d)
+    if day is None:
+        return None
+    return datetime.combine(day, parse_x12_time(t) or time(0, 0), tzinfo=UTC)

@@ -1,0 +1,1 @@
+"""The partner registry: `partners/*.yaml` loaded, validated and indexed by envelope identifiers."""

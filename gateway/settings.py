@@ -1,0 +1,40 @@
+"""Settings: one object built at the edge (app, worker, CLI) from `GATEWAY_*` variables.
+
+With nothing set, the gateway runs embedded: SQLite under `./var/`, jobs inline, no Redis.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class BuyerIdentity(BaseModel):
+    """Our own identity in the envelopes we write (and expect as receiver)."""
+
+    isa_qualifier: str = "ZZ"
+    isa_id: str = "GATEWAYBUYER"
+    gs_id: str = "GATEWAYBUYER"
+    name: str = "Gateway Manufacturing"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", env_nested_delimiter="__", extra="ignore")
+
+    data_dir: Path = Path("var")
+    database_url: str | None = None  # default: sqlite under data_dir
+    redis_url: str | None = None  # unset: jobs run inline
+    partners_dir: Path = Path("partners")
+    maps_dir: Path = Path("edi_maps")
+    buyer: BuyerIdentity = BuyerIdentity()
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_json: bool = False
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'gateway.db').as_posix()}"
