@@ -1,0 +1,1 @@
+"""Database and queue fixtures (filled in with the store)."""
