@@ -2,7 +2,8 @@
 
 A document id is derived from the receipt's content hash and the document's place in it, so
 `gateway translate` (no database) and `gateway ingest` give the same id to the same document and a
-replay re-derives exactly the ids it derived the first time.
+replay re-derives exactly the ids it derived the first time. A duplicate receipt (same bytes) creates
+no documents, so the derived ids never collide.
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def receipt_id(content_sha256: str) -> ReceiptId:
-    """The id of a receipt, derived from its content hash."""
-    return ReceiptId(str(uuid.uuid5(_NAMESPACE, f"receipt:{content_sha256}")))
+def new_receipt_id() -> ReceiptId:
+    """A fresh receipt id. Receipts are not derived from content: the same bytes received twice are
+    two receipts, the second recorded as a duplicate of the first."""
+    return ReceiptId(str(uuid.uuid4()))
 
 
 def document_id(content_sha256: str, ordinal: int) -> DocumentId:
