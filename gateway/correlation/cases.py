@@ -92,7 +92,11 @@ def fmt_qty(quantity: Decimal, unit: str) -> str:
 
 
 def fmt_price(price: Decimal, currency: str, unit: str) -> str:
-    return f"{fmt_decimal(price)} {currency}/{unit}"
+    """Money with at least two decimals: 2.50 USD/EA, 0.208333 USD/EA."""
+    exact = price.quantize(Decimal("0.000001")).normalize()
+    exponent = exact.as_tuple().exponent
+    shown = exact if isinstance(exponent, int) and exponent < -2 else exact.quantize(Decimal("0.01"))
+    return f"{shown:f} {currency}/{unit}"
 
 
 def fmt_date(date: dt.date, kind: str) -> str:

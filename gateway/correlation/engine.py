@@ -81,7 +81,6 @@ def correlate_commitment(
         _unmatched(m, c.po_number, c.line_number, ids, ctx, out, scope=None)
         return out.result()
     line = m.line
-    before = po.ledgers.get(line.line_number)
     ledger = po.ledger(line)
     freshness = ledger.commitment_freshness(c.version, CommitmentScope.LINE)
     if freshness is not Freshness.NEWER:
@@ -91,7 +90,7 @@ def correlate_commitment(
             f"PO {c.po_number}: commitment matched line {line.line_number} by its item ({ids.describe()})"
         )
     figures = read_commitment(c, ledger, partner, line.buyer_item)
-    out.update(before, apply_commitment(figures, ledger, c, CommitmentScope.LINE, ctx, out))
+    out.update(apply_commitment(figures, ledger, c, CommitmentScope.LINE, ctx, out))
     return out.result()
 
 
@@ -103,7 +102,6 @@ def _header_commitment(
     for line in po.po.lines:
         if line.cancelled:
             continue
-        before = po.ledgers.get(line.line_number)
         ledger = po.ledger(line)
         freshness = ledger.commitment_freshness(c.version, CommitmentScope.HEADER)
         if freshness is Freshness.OLDER:
@@ -127,9 +125,9 @@ def _header_commitment(
                     "commitment_document_id": c.document_id,
                 }
             )
-            out.update(before, after)
+            out.update(after)
             continue
-        out.update(before, apply_commitment(figures, ledger, c, CommitmentScope.HEADER, ctx, out))
+        out.update(apply_commitment(figures, ledger, c, CommitmentScope.HEADER, ctx, out))
     if applied:
         return out.result()
     if newest_older is not None:
@@ -159,10 +157,8 @@ def correlate_shipment(
 
     - purpose `delete` removes the shipment's quantities everywhere and opens nothing new;
     - several shipment lines for the same PO line (lots, packs) add up within the one shipment;
-    - over-shipment: the sum over distinct shipment ids beyond the ordered quantity plus tolerance
-      (a cancelled line counts as ordered 0);
-    - shipment without commitment: the line has shipped quantity and no commitment of any kind
-      (a rejection counts as a commitment: the buyer already has a rejected_line case).
+    - every line whose shipped quantities changed gets the shipped rules (`rules.evaluate_shipped`:
+      over-shipment, shipment without commitment).
 
     Processing the same shipment twice gives `stale=True` and no change; any order of versions
     leaves each line with the sum over shipment ids of the newest version's quantity.
@@ -182,8 +178,8 @@ def correlate_shipment(
         ctx = Context(terms=partner, now=now, document_id=s.document_id, currency=st.po.currency)
         for line in st.po.lines:
             key = (st.po.po_number, line.line_number)
-            before = st.ledgers.get(line.line_number)
-            held = before is not None and s.shipment_id in before.shipment_versions
+            existing = st.ledgers.get(line.line_number)
+            held = existing is not None and s.shipment_id in existing.shipment_versions
             if key not in quantities and not held:
                 continue
             ledger = st.ledger(line)
@@ -196,7 +192,7 @@ def correlate_shipment(
                     "shipment_versions": {**ledger.shipment_versions, s.shipment_id: s.version},
                 }
             )
-            out.update(before, after)
+            out.update(after)
             evaluate_shipped(after, ctx, out)
     return out.result(resolve_scope=cases.shipment_scope(s.shipment_id))
 

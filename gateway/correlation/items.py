@@ -59,6 +59,17 @@ class ItemCatalog:
             if x.upc is not None:
                 self._by_upc.setdefault(x.upc, set()).add(x.buyer_item)
 
+    def with_lines(self, lines: Iterable[PurchaseOrderLine]) -> ItemCatalog:
+        """This catalog plus the supplier items the PO lines themselves name, so a supplier item
+        that the PO gives for one line contradicts the others even when the partner file lacks it."""
+        extended = ItemCatalog()
+        extended._by_supplier = {k: set(v) for k, v in self._by_supplier.items()}
+        extended._by_upc = self._by_upc
+        for line in lines:
+            if line.supplier_item is not None:
+                extended._by_supplier.setdefault(line.supplier_item, set()).add(line.buyer_item)
+        return extended
+
     def fit(self, ids: ItemIds, line: PurchaseOrderLine) -> Fit:
         """Judge the identifiers against the line; one contradiction outweighs any match.
 

@@ -49,6 +49,7 @@ def match_line(
     - a line number found on the PO wins even when the line is cancelled (rules decide what a
       commitment to a cancelled line means); its item is checked only when the event gives one that
       can be resolved, so a bare line number matches;
+    - supplier items the PO lines carry count as cross-references too;
     - a line number found on the PO whose item contradicts the event's is ITEM_MISMATCH, never a
       fallback to another line: the number was explicit, so a person must look;
     - a line number missing from the PO falls back to the item; if the item does not single out
@@ -56,6 +57,7 @@ def match_line(
     """
     if po is None:
         return LineMatch(MatchOutcome.UNKNOWN_PO)
+    catalog = catalog.with_lines(po.lines)
     if line_number is not None:
         line = po.line(line_number)
         if line is not None:

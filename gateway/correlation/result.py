@@ -58,10 +58,10 @@ class Collector:
     def note(self, text: str) -> None:
         self.notes.append(text)
 
-    def update(self, before: LineLedger | None, after: LineLedger) -> None:
-        """Record `after` unless it equals what the pipeline already has."""
-        if before != after:
-            self.ledgers[(after.po_number, after.line_number)] = after
+    def update(self, after: LineLedger) -> None:
+        """Record a line's new ledger. Every applied event changes at least its version stamp, so an
+        update is never a no-op."""
+        self.ledgers[(after.po_number, after.line_number)] = after
 
     def result(self, *, stale: bool = False, resolve_scope: str | None = None) -> CorrelationResult:
         return CorrelationResult(

@@ -267,7 +267,8 @@ def evaluate_shipped(ledger: LineLedger, ctx: Context, out: Collector) -> None:
 
     Over-shipment: the total over distinct shipment ids beyond ordered + tolerance (a cancelled line
     counts as ordered 0). Shipment without commitment: something shipped and no commitment of any
-    kind recorded (a rejection counts: the buyer already has the rejected_line case). Each rule
+    kind recorded (a rejection counts: the buyer already has the rejected_line case; a cancelled line
+    is left to over-shipment alone). Each rule
     resolves its case when it no longer holds, e.g. after a ship notice is deleted.
     """
     subject = cases.line_subject(ledger.po_number, ledger.line_number)
@@ -300,7 +301,7 @@ def evaluate_shipped(ledger: LineLedger, ctx: Context, out: Collector) -> None:
         case(ExceptionType.OVER_SHIPMENT, message, expected, per_shipment)
     else:
         out.resolve(ExceptionType.OVER_SHIPMENT, subject)
-    if total > 0 and not ledger.has_commitment:
+    if total > 0 and not ledger.has_commitment and not ledger.cancelled:
         message = "goods shipped before any commitment was received"
         case(ExceptionType.SHIPMENT_WITHOUT_COMMITMENT, message, "a commitment", {})
     else:
