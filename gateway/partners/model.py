@@ -121,6 +121,13 @@ class PartnerConfig(Spec):
     )
     channels: Channels = Channels()
     items: tuple[ItemXref, ...] = ()
+    items_csv: str | None = Field(
+        default=None,
+        description=(
+            "A CSV of more item cross-references (columns buyer_item, supplier_item, upc), path relative "
+            "to the partner file; the registry appends its rows to `items`."
+        ),
+    )
     units: tuple[UnitConversion, ...] = ()
     tolerances: Tolerances = Tolerances()
     sla: SLA = SLA()
