@@ -1,0 +1,66 @@
+"""Every table of the gateway, in one package (one module per area).
+
+Import by module: `from gateway.store import models as db`, then `db.Receipt`, `db.ExceptionCase`.
+"""
+
+from gateway.store.base import Base
+from gateway.store.models.cases import ExceptionCase, ExceptionHistory
+from gateway.store.models.erp import (
+    ComponentRequirement,
+    ProductionOrder,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    PurchaseOrderStatus,
+)
+from gateway.store.models.intake import (
+    Direction,
+    Document,
+    DocumentStatus,
+    Interchange,
+    InterchangeStatus,
+    ProcessingStep,
+    Receipt,
+    ReceiptStatus,
+    Stage,
+    StepStatus,
+)
+from gateway.store.models.messaging import (
+    ControlKind,
+    ControlNumber,
+    OutboundMessage,
+    OutboundStatus,
+    OutboxEvent,
+)
+from gateway.store.models.supply import Commitment, Shipment, ShipmentLine
+
+metadata = Base.metadata
+
+__all__ = [
+    "Base",
+    "Commitment",
+    "ComponentRequirement",
+    "ControlKind",
+    "ControlNumber",
+    "Direction",
+    "Document",
+    "DocumentStatus",
+    "ExceptionCase",
+    "ExceptionHistory",
+    "Interchange",
+    "InterchangeStatus",
+    "OutboundMessage",
+    "OutboundStatus",
+    "OutboxEvent",
+    "ProcessingStep",
+    "ProductionOrder",
+    "PurchaseOrder",
+    "PurchaseOrderLine",
+    "PurchaseOrderStatus",
+    "Receipt",
+    "ReceiptStatus",
+    "Shipment",
+    "ShipmentLine",
+    "Stage",
+    "StepStatus",
+    "metadata",
+]
