@@ -155,7 +155,8 @@ def correlate_shipment(
     this shipment id the pipeline recorded outside the ledgers (a version that matched no line leaves
     no trace in any ledger); the ledgers' own record is always consulted too.
 
-    - purpose `delete` removes the shipment's quantities everywhere and opens nothing new;
+    - purpose `delete` removes the shipment's quantities everywhere and opens nothing new; the lines
+      it names keep its version, so an original arriving after its own delete stays deleted;
     - several shipment lines for the same PO line (lots, packs) add up within the one shipment;
     - every line whose shipped quantities changed gets the shipped rules (`rules.evaluate_shipped`:
       over-shipment, shipment without commitment).
@@ -171,16 +172,18 @@ def correlate_shipment(
         freshness = Freshness.OLDER if newest.is_newer_than(s.version) else Freshness.DUPLICATE
         ctx = Context(terms=partner, now=now, document_id=s.document_id, currency="")
         return _stale(freshness, s.document_id, s.version, newest, ctx, out)
-    quantities = (
-        {} if s.purpose is ShipmentPurpose.DELETE else _shipped_quantities(s, states, partner, now, out)
-    )
+    deleting = s.purpose is ShipmentPurpose.DELETE
+    # A delete still matches its lines, to leave its version on them (a tombstone) even when the
+    # original has not arrived yet; the problems of a deleted notice's lines are nobody's work.
+    touched = _shipped_quantities(s, states, partner, now, Collector() if deleting else out)
+    quantities = {} if deleting else touched
     for st in states.values():
         ctx = Context(terms=partner, now=now, document_id=s.document_id, currency=st.po.currency)
         for line in st.po.lines:
             key = (st.po.po_number, line.line_number)
             existing = st.ledgers.get(line.line_number)
             held = existing is not None and s.shipment_id in existing.shipment_versions
-            if key not in quantities and not held:
+            if key not in touched and not held:
                 continue
             ledger = st.ledger(line)
             shipped = {k: v for k, v in ledger.shipped.items() if k != s.shipment_id}

@@ -204,3 +204,15 @@ def applied(state: PurchaseOrderState, result: CorrelationResult) -> PurchaseOrd
 
 def open_keys(result: CorrelationResult) -> set[tuple[ExceptionType, str]]:
     return {(c.type, c.subject) for c in result.exceptions_to_open}
+
+
+def apply_cases(open_cases: set[tuple[ExceptionType, str]], result: CorrelationResult) -> None:
+    """What the pipeline does with a result's exception changes, on a set of open (type, subject)."""
+    opened = open_keys(result)
+    if result.resolve_scope is not None:
+        scope = result.resolve_scope
+        open_cases -= {
+            k for k in open_cases if (k[1] == scope or k[1].startswith(scope + ":")) and k not in opened
+        }
+    open_cases -= set(result.exceptions_to_resolve)
+    open_cases |= opened

@@ -234,3 +234,21 @@ def test_shipment_line_with_neither_line_number_nor_item_is_unknown_line() -> No
     result = correlate_shipment(s, {PO: make_state()}, make_terms(), NOW)
     (case,) = result.opened(T.UNKNOWN_LINE)
     assert case.subject == f"shipment:ACME-SH-1:po:{PO}:item:?"
+
+
+def test_delete_arriving_before_its_original_keeps_the_original_out() -> None:
+    state = committed(make_state())
+    delete = make_shipment(purpose=ShipmentPurpose.DELETE, version=stamp(2))
+    first = correlate_shipment(delete, {PO: state}, make_terms(), NOW)
+    assert first.ledger_updates[(PO, "1")].shipped == {}
+    original = make_shipment(make_shipment_line(quantity="40"), version=stamp(1))
+    late = correlate_shipment(original, {PO: applied(state, first)}, make_terms(), NOW)
+    assert late.stale
+    assert late.ledger_updates == {}
+
+
+def test_delete_opens_no_case_for_lines_it_cannot_match() -> None:
+    delete = make_shipment(make_shipment_line(po_number="4500009"), purpose=ShipmentPurpose.DELETE)
+    result = correlate_shipment(delete, {}, make_terms(), NOW)
+    assert result.exceptions_to_open == ()
+    assert result.resolve_scope == "shipment:ACME-SH-1"
