@@ -88,10 +88,13 @@ class _Text:
         return bytes(data)
 
     def read(self) -> str:
-        """The next piece of text; "" once the source is exhausted (then `eof` is true)."""
-        if self.eof:
-            return ""
-        data = self._raw()
+        """The next piece of text; "" only once the source is exhausted (then `eof` is true)."""
+        text = ""
+        while not text and not self.eof:
+            text = self._decode(self._raw())
+        return text
+
+    def _decode(self, data: bytes) -> str:
         if self._first:
             self._first = False
             if data.startswith(_BOM):

@@ -19,7 +19,7 @@ from datetime import datetime
 
 from gateway.errors import FormatError
 from gateway.formats.issues import Location
-from gateway.formats.x12.model import Delimiters, Segment, WriterEnvelope
+from gateway.formats.x12.model import Delimiters, InterchangeHeader, Segment, WriterEnvelope
 
 
 class UnwritableValueError(FormatError):
@@ -164,9 +164,36 @@ def isa_segment(envelope: WriterEnvelope, *, interchange_control: int, prepared_
         _fixed(envelope.ack_requested, 1, "ISA14"),
         _fixed(envelope.usage, 1, "ISA15"),
     ]
+    return _isa_text(fields, d)
+
+
+def _isa_text(fields: Sequence[str], d: Delimiters) -> str:
     for n, value in enumerate(fields, start=1):
         _refuse(value, d.element + d.segment + d.component, "ISA", n)
     return "ISA" + d.element + d.element.join(fields) + d.element + d.component + d.segment
+
+
+def write_isa(header: InterchangeHeader) -> str:
+    """An ISA from a header as read (fixed width: ISA02/ISA04 padded to 10, ISA06/ISA08 to 15)."""
+    h = header
+    fields = [
+        h.authorization_qualifier,
+        _fixed(h.authorization, 10, "ISA02"),
+        h.security_qualifier,
+        _fixed(h.security, 10, "ISA04"),
+        h.sender_qualifier,
+        _fixed(h.sender_id, 15, "ISA06"),
+        h.receiver_qualifier,
+        _fixed(h.receiver_id, 15, "ISA08"),
+        h.date,
+        h.time,
+        h.standards_id,
+        h.version,
+        h.control_number,
+        h.ack_requested,
+        h.usage,
+    ]
+    return _isa_text(fields, h.delimiters)
 
 
 def write_interchange(
