@@ -106,6 +106,7 @@ def _header_commitment(
         freshness = ledger.commitment_freshness(c.version, CommitmentScope.HEADER)
         if freshness is Freshness.OLDER:
             newest_older = ledger.commitment_version
+            out.note(f"PO {c.po_number} line {line.line_number}: keeps its newer commitment")
         if freshness is not Freshness.NEWER:
             continue
         applied += 1

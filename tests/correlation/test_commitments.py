@@ -448,3 +448,13 @@ def test_naive_now_is_a_caller_bug() -> None:
 def test_terms_of_another_partner_are_a_caller_bug() -> None:
     with pytest.raises(ValueError, match="globex"):
         correlate_commitment(make_commitment(), make_state(), make_terms(partner_id="globex"), NOW)
+
+
+def test_header_commitment_skips_lines_that_hold_a_newer_commitment() -> None:
+    state = make_state(make_line("1"), make_line("2"))
+    newer = make_commitment("1", quantity="50", unit="EA", version=stamp(3))
+    state = applied(state, correlate_commitment(newer, state, make_terms(), NOW))
+    result = correlate_commitment(make_commitment(None, version=stamp(2)), state, make_terms(), NOW)
+    assert not result.stale
+    assert set(result.ledger_updates) == {(PO, "2")}
+    assert "line 1: keeps its newer commitment" in result.notes[0]
