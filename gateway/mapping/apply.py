@@ -1,0 +1,42 @@
+"""Apply a compiled map to one X12 transaction set (004010/005010) and return canonical events.
+
+Pure: the result depends only on the map, the set and the context (no clock, no I/O).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from gateway.errors import MappingError
+from gateway.formats.issues import Issue
+from gateway.formats.x12.model import TransactionSet
+from gateway.mapping.engine import Extraction
+from gateway.mapping.registry import CompiledMap, MapRegistry
+from gateway.mapping.targets import BUILDERS, Build, Event, MapContext
+
+
+@dataclass(frozen=True, slots=True)
+class MappingResult:
+    events: tuple[Event, ...]
+    issues: tuple[Issue, ...]
+
+
+def apply_x12(compiled: CompiledMap, ts: TransactionSet, ctx: MapContext) -> MappingResult:
+    """Events and issues for one set. Issues never raise; a set whose required values are missing
+    yields the issues and no event. MappingError only when the map does not fit the set (wrong ST01).
+    """
+    if ts.set_id != compiled.spec.set_id:
+        raise MappingError(f"map {compiled.key} reads {compiled.spec.set_id} sets, not {ts.set_id}")
+    run = Extraction(ts, ctx.file)
+    root = run.run(compiled.root)
+    events = BUILDERS[compiled.spec.target](Build(ts, ctx, run, root))
+    return MappingResult(tuple(events), tuple(run.issues))
+
+
+def translate_x12(
+    registry: MapRegistry, ts: TransactionSet, ctx: MapContext, overrides: Mapping[str, str] | None = None
+) -> MappingResult:
+    """Resolve the map for the set (NoMapError when there is none) and apply it."""
+    compiled = registry.resolve("x12", ts.set_id, ts.version, overrides or {})
+    return apply_x12(compiled, ts, ctx)

@@ -1,0 +1,145 @@
+"""Commitments from a purchase order acknowledgment (X12 855, 004010/005010).
+
+One Commitment per PO1 line, with one CommitmentLine per ACK (element 668 through the map's
+`line_action` table). Without PO1 lines the acknowledgment is about the whole order: one Commitment
+with `line_number` None and the status of BAK02 (map table `header_status`).
+
+Line status, from the normalised ACK actions (EDI_REFERENCE.md grouping):
+all rejected -> rejected; any backorder -> backordered; any hold -> pending; any change, any
+rejected split, or a committed quantity or price that differs from PO102/PO104 -> accepted with
+changes; otherwise accepted. A line without ACK takes the header status.
+
+Price choice: `unit_price` is the CTP price when the line carries one (the supplier's quoted price),
+else PO104 (the 855 echoes the ordered price in PO104 and changes it there for IP lines).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from gateway.canonical import models as canonical
+from gateway.mapping.engine import Record
+from gateway.mapping.targets.common import Build
+
+TABLES = {
+    "line_action": frozenset(canonical.LineAction),
+    "header_status": frozenset(canonical.CommitmentStatus),
+    "date_kind": frozenset({"delivery", "ship"}),
+}
+FIELDS = ("po_number", "occurred_at")
+
+_REJECT = frozenset({canonical.LineAction.REJECT, canonical.LineAction.DELETE})
+_BACKORDER = frozenset({canonical.LineAction.BACKORDER, canonical.LineAction.PARTIAL_BACKORDER})
+_CHANGE = frozenset(
+    {
+        canonical.LineAction.CHANGE,
+        canonical.LineAction.PRICE_CHANGE,
+        canonical.LineAction.SUBSTITUTION,
+        canonical.LineAction.QTY_CHANGE,
+        canonical.LineAction.RESCHEDULE,
+    }
+)
+
+
+def build(b: Build) -> list[canonical.Commitment]:
+    root = b.root
+    po_number = root.text("po_number")
+    occurred_at = b.occurred_at(root)
+    if po_number is None or occurred_at is None:
+        b.fail(None, "855 without a PO number or a date: no commitment recorded")
+        return []
+    header_status = _status(root.text("header_status"))
+    common = {
+        "partner_id": b.ctx.partner_id,
+        "document_id": b.ctx.document_id,
+        "occurred_at": occurred_at,
+        "po_number": po_number,
+        "currency": root.text("currency"),
+        "ack_type": root.text("ack_type"),
+        "purpose": root.text("purpose"),
+        "supplier_reference": root.text("supplier_reference"),
+        "version": b.stamp(occurred_at),
+    }
+    lines = root.children("line")
+    if not lines:
+        return [canonical.Commitment(status=header_status or canonical.CommitmentStatus.PENDING, **common)]
+    out = []
+    for line in lines:
+        number = line.text("line_number")
+        if number is None:
+            continue  # reported as a missing required value
+        out.append(_line(line, number, header_status, common))
+    return out
+
+
+def _line(
+    line: Record, number: str, header_status: canonical.CommitmentStatus | None, common: dict[str, object]
+) -> canonical.Commitment:
+    ordered_qty = line.decimal("quantity")
+    ordered_price = line.decimal("order_price")
+    price = line.decimal("quote_price") or ordered_price
+    schedule = tuple(s for a in line.children("ack") if (s := _split(a)) is not None)
+    kept = [s for s in schedule if s.action not in _REJECT]
+    if schedule:
+        status = _derive(schedule)
+    elif line.children("ack"):  # ACKs whose codes we could not read (reported): nothing is known yet
+        status = canonical.CommitmentStatus.PENDING
+    else:
+        status = header_status or canonical.CommitmentStatus.PENDING
+    if status is canonical.CommitmentStatus.REJECTED:
+        quantity: Decimal | None = Decimal(0) if schedule else None
+    elif any(s.quantity is not None for s in kept):
+        quantity = sum((s.quantity for s in kept if s.quantity is not None), Decimal(0))
+    else:
+        quantity = ordered_qty
+    if status is canonical.CommitmentStatus.ACCEPTED and (
+        (quantity is not None and ordered_qty is not None and quantity != ordered_qty)
+        or (price is not None and ordered_price is not None and price != ordered_price)
+    ):
+        status = canonical.CommitmentStatus.ACCEPTED_WITH_CHANGES
+    dates = [s.date for s in kept if s.date is not None]
+    unit = next((s.unit for s in kept if s.unit), None) or line.text("unit")
+    return canonical.Commitment(
+        line_number=number,
+        status=status,
+        quantity=quantity,
+        unit=unit,
+        committed_date=max(dates) if dates else None,
+        unit_price=price,
+        buyer_item=line.text("buyer_item"),
+        supplier_item=line.text("supplier_item"),
+        schedule=schedule,
+        **common,
+    )
+
+
+def _split(ack: Record) -> canonical.CommitmentLine | None:
+    action = ack.text("action")
+    if action is None:
+        return None  # unknown or missing ACK01, already reported
+    kind = ack.text("date_kind")
+    return canonical.CommitmentLine(
+        action=canonical.LineAction(action),
+        status_code=ack.text("status_code") or "",
+        quantity=ack.decimal("quantity"),
+        unit=ack.text("unit"),
+        date=ack.day("date"),
+        date_kind="ship" if kind == "ship" else "delivery",
+    )
+
+
+def _derive(schedule: tuple[canonical.CommitmentLine, ...]) -> canonical.CommitmentStatus:
+    actions = {s.action for s in schedule}
+    if actions <= _REJECT:
+        return canonical.CommitmentStatus.REJECTED
+    if actions & _BACKORDER:
+        return canonical.CommitmentStatus.BACKORDERED
+    if canonical.LineAction.HOLD in actions:
+        return canonical.CommitmentStatus.PENDING
+    if actions & (_CHANGE | _REJECT):
+        return canonical.CommitmentStatus.ACCEPTED_WITH_CHANGES
+    return canonical.CommitmentStatus.ACCEPTED
+
+
+def _status(code: str | None) -> canonical.CommitmentStatus | None:
+    return canonical.CommitmentStatus(code) if code is not None else None
