@@ -222,7 +222,7 @@ def _load_items_csv(yaml_path: Path, relative: str, problems: list[Problem]) -> 
             problems.append(Problem(csv_name, f"line {reader.line_num}", "has more fields than the header"))
             ok = False
             continue
-        data = {k: v for k, v in values.items() if v or k != "upc"}
+        data = {k: v for k, v in values.items() if v}  # a blank cell is a missing value
         try:
             rows.append(ItemXref.model_validate(data))
         except ValidationError as exc:
