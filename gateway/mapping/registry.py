@@ -114,7 +114,7 @@ class MapRegistry:
                     registry._compile(key, rel)
         return registry
 
-    def keys(self) -> list[str]:
+    def map_keys(self) -> list[str]:
         return sorted(self._specs)
 
     def resolve(
