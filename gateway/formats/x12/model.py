@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from typing import NamedTuple
 
 from gateway.formats.issues import Issue
 
@@ -38,9 +39,13 @@ class Delimiters:
 DEFAULT_DELIMITERS = Delimiters()
 
 
-@dataclass(frozen=True, slots=True)
-class Segment:
-    """One segment: its tag, its elements (raw strings) and where it was found."""
+class Segment(NamedTuple):
+    """One segment: its tag, its elements (raw strings) and where it was found.
+
+    A NamedTuple rather than a dataclass: the reader builds one per segment, and a tuple costs
+    about half as much to create (measured on the 20 MB 856 bench file), which is most of the
+    codec's time after `str.split`.
+    """
 
     tag: str
     elements: tuple[str, ...]

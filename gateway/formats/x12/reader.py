@@ -39,26 +39,6 @@ _PAD = " \t\r\n\x00\x1a"  # allowed around interchanges (blanks, line breaks, NU
 _LINE_BREAKS = ("\r\n", "\n")
 
 
-class _SegmentSlots:
-    """The slot layout of `Segment`, without the frozen dataclass __init__.
-
-    The hot loop fills one of these with plain slot stores and then turns it into a real `Segment` by
-    `__class__` assignment (allowed between classes with the same slots). That costs 0.8 microseconds
-    a segment against 1.5 through the frozen dataclass __init__ (one Python call and four
-    object.__setattr__), measured on the 20 MB 856 bench file. The result is an ordinary `Segment`:
-    equality, hashing, repr and immutability are the dataclass's own.
-    """
-
-    __slots__ = ("elements", "offset", "position", "tag")
-    tag: str
-    elements: tuple[str, ...]
-    position: int
-    offset: int
-
-
-assert set(_SegmentSlots.__slots__) == set(Segment.__slots__), "keep _SegmentSlots in step with Segment"
-
-
 class _Text:
     """Decoded text from a byte source, chunk by chunk (UTF-8, then latin-1 once UTF-8 fails)."""
 
@@ -172,7 +152,7 @@ def _segments(
     trail = "\r" if term == "\n" and "\r" not in used else ""
     off = base
     segs = env.segments
-    new = object.__new__
+    new = tuple.__new__
     while True:
         eof = text.eof
         if not eof:
@@ -200,13 +180,7 @@ def _segments(
             els = piece.split(el)
             tag = els[0]
             if segs is not None and tag not in ENVELOPE_TAGS:
-                seg = new(_SegmentSlots)
-                seg.tag = tag
-                seg.elements = tuple(els[1:])
-                seg.position = len(segs) + 1
-                seg.offset = start
-                seg.__class__ = Segment  # type: ignore[assignment]
-                segs.append(seg)  # type: ignore[arg-type]
+                segs.append(new(Segment, (tag, tuple(els[1:]), len(segs) + 1, start)))
                 continue
             if env.interchange is not None and tag != "ISA":
                 yield from env.on_segment(tag, els, start)
