@@ -10,7 +10,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.store.base import Base, BigIntId, JSONType, StrEnumType, UTCDateTime
@@ -138,3 +138,10 @@ class ProcessingStep(Base):
     detail: Mapped[str | None] = mapped_column(Text)
     issues: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+@event.listens_for(Receipt.raw, "set", propagate=True)
+def _raw_is_immutable(target: Receipt, value: bytes, oldvalue: object, initiator: object) -> None:
+    """Refuse to change the bytes of a stored receipt (they are the evidence replay works from)."""
+    if inspect(target).persistent or inspect(target).detached:
+        raise ValueError(f"receipt {target.id}: raw bytes are immutable once stored")

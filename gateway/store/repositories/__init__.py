@@ -1,0 +1,48 @@
+"""Repositories: every query of the gateway, one class per area.
+
+Each takes the caller's `Session` (and optionally a `Clock`) and never commits.
+Import by module: `from gateway.store import repositories as repo`.
+"""
+
+from gateway.store.repositories.base import Repository
+from gateway.store.repositories.cases import ExceptionRepository
+from gateway.store.repositories.erp import ProductionOrderRepository, PurchaseOrderRepository
+from gateway.store.repositories.intake import (
+    DocumentRepository,
+    InterchangeRepository,
+    ProcessingStepRepository,
+    ReceiptRepository,
+)
+from gateway.store.repositories.messaging import (
+    MAX_CONTROL_NUMBER,
+    ControlNumberRepository,
+    OutboundMessageRepository,
+    OutboxRepository,
+)
+from gateway.store.repositories.supply import (
+    CommitmentRepository,
+    ShipmentRepository,
+    ShipmentUpsert,
+    ShippedTotal,
+    UpsertOutcome,
+)
+
+__all__ = [
+    "MAX_CONTROL_NUMBER",
+    "CommitmentRepository",
+    "ControlNumberRepository",
+    "DocumentRepository",
+    "ExceptionRepository",
+    "InterchangeRepository",
+    "OutboundMessageRepository",
+    "OutboxRepository",
+    "ProcessingStepRepository",
+    "ProductionOrderRepository",
+    "PurchaseOrderRepository",
+    "ReceiptRepository",
+    "Repository",
+    "ShipmentRepository",
+    "ShipmentUpsert",
+    "ShippedTotal",
+    "UpsertOutcome",
+]
