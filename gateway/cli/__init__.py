@@ -1,0 +1,5 @@
+"""The `gateway` command."""
+
+from gateway.cli.main import app, main
+
+__all__ = ["app", "main"]

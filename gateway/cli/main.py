@@ -1,0 +1,139 @@
+"""The `gateway` command: translate, ingest, ERP import, demo, serve, worker, database and partners."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from gateway.settings import Settings
+
+app = typer.Typer(
+    name="gateway",
+    help="Supplier collaboration gateway: supplier EDI in, canonical events and exceptions out.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+erp_app = typer.Typer(help="ERP purchase orders and production demand.", no_args_is_help=True)
+partners_app = typer.Typer(help="Trading partner configuration.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(erp_app, name="erp")
+app.add_typer(partners_app, name="partners")
+
+Files = Annotated[list[Path], typer.Argument(help="EDI files to read.", show_default=False)]
+PartnerOpt = Annotated[
+    str | None, typer.Option("--partner", help="Treat every file as sent by this partner id.")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
+
+
+@app.command()
+def translate(files: Files, partner: PartnerOpt = None) -> None:
+    """Translate EDI files to canonical events (JSON lines on stdout); no database."""
+    from gateway.cli import translate as command
+
+    settings = Settings()
+    raise typer.Exit(
+        command.run(files, maps_dir=settings.maps_dir, partners_dir=settings.partners_dir, partner_id=partner)
+    )
+
+
+@app.command()
+def ingest(files: Files, partner: PartnerOpt = None, as_json: JsonOpt = False) -> None:
+    """Store the raw bytes of each file, process them, and show documents, events and acks."""
+    from gateway.cli import ingest as command
+
+    raise typer.Exit(command.run(Settings(), files, partner_id=partner, as_json=as_json))
+
+
+@erp_app.command("import")
+def erp_import(
+    file: Annotated[Path, typer.Argument(help="JSON with purchase_orders and production_orders.")],
+    send: Annotated[bool, typer.Option(help="Write an 850 to each supplier's outbox.")] = True,
+    as_json: JsonOpt = False,
+) -> None:
+    """Import purchase orders and production orders (with component requirements)."""
+    from gateway.cli import ingest as command
+
+    raise typer.Exit(command.run_erp_import(Settings(), file, send=send, as_json=as_json))
+
+
+@app.command()
+def demo(
+    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the API afterwards.")] = True,
+) -> None:
+    """Run the whole story on the embedded default (SQLite under var/, jobs inline), then serve."""
+    from gateway.cli import demo as command
+
+    settings = Settings()
+    command.run(settings)
+    if serve:
+        _serve(settings)
+
+
+@app.command()
+def serve() -> None:
+    """Serve the API (GATEWAY_HOST, GATEWAY_PORT; 127.0.0.1:8000 by default)."""
+    _serve(Settings())
+
+
+def _serve(settings: Settings) -> None:
+    import uvicorn
+
+    from gateway.app import create_app
+
+    typer.echo(f"Serving the API on http://{settings.host}:{settings.port} (docs at /docs); Ctrl-C stops.")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+
+
+@app.command()
+def worker(burst: Annotated[bool, typer.Option(help="Stop when the queue is empty.")] = False) -> None:
+    """Run an arq worker (needs GATEWAY_REDIS_URL)."""
+    from gateway.worker import tasks  # noqa: F401  (registers the task functions)
+    from gateway.worker.settings import run_worker
+
+    run_worker(Settings(), burst=burst)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every database migration (alembic upgrade head)."""
+    from gateway.store import migrate
+
+    settings = Settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    migrate.upgrade(settings.effective_database_url)
+    typer.echo("database is at the latest schema")
+
+
+@app.command()
+def openapi(
+    write: Annotated[bool, typer.Option(help="Write openapi/ instead of checking it.")] = False,
+) -> None:
+    """Check (or with --write regenerate) openapi/openapi.json and openapi/events.schema.json."""
+    from gateway.cli import spec
+
+    raise typer.Exit(spec.run(write=write))
+
+
+@partners_app.command("list")
+def partners_list(as_json: JsonOpt = False) -> None:
+    """List the configured trading partners."""
+    from gateway.cli import partners as command
+
+    raise typer.Exit(command.list_partners(Settings(), as_json=as_json))
+
+
+@partners_app.command("validate")
+def partners_validate() -> None:
+    """Validate every partners/*.yaml and the map files they reference."""
+    from gateway.cli import partners as command
+
+    raise typer.Exit(command.validate(Settings()))
+
+
+def main() -> None:
+    app()

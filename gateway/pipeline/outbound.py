@@ -1,0 +1,119 @@
+"""Outbound X12: envelopes with persisted control numbers, delivery to the partner's outbox, and a
+record of every message sent (so a partner's 997 can be matched to the group it acknowledges)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+
+from gateway import canonical
+from gateway.channels.filedrop import mailbox_for
+from gateway.errors import PartnerConfigError
+from gateway.formats.x12 import model as x12
+from gateway.formats.x12 import writer
+from gateway.mapping import Party, purchase_order_to_850
+from gateway.partners.model import PartnerConfig
+from gateway.pipeline.runtime import Runtime
+from gateway.store import models as db
+from gateway.store.repositories.erp import PurchaseOrderRepository
+from gateway.store.repositories.messaging import ControlNumberRepository, OutboundMessageRepository
+
+
+def x12_envelope(rt: Runtime, partner: PartnerConfig, *, ack_requested: bool) -> x12.WriterEnvelope:
+    """Our identity as sender, the partner's as receiver, in the partner's delimiters and release."""
+    if partner.x12 is None:
+        raise PartnerConfigError(f"partner {partner.id} has no x12 settings")
+    cfg, me = partner.x12, rt.settings.buyer
+    d = cfg.delimiters
+    return x12.WriterEnvelope(
+        sender_qualifier=me.isa_qualifier,
+        sender_id=me.isa_id,
+        receiver_qualifier=cfg.isa_qualifier,
+        receiver_id=cfg.isa_id,
+        version=cfg.isa12,
+        gs_version=cfg.version,
+        application_sender=me.gs_id,
+        application_receiver=cfg.gs_id or cfg.isa_id,
+        usage="T" if partner.mode == "test" else "P",
+        ack_requested="1" if ack_requested else "0",
+        delimiters=x12.Delimiters(
+            element=d.element,
+            segment=d.segment,
+            component=d.component,
+            repetition=d.repetition if cfg.isa12 >= "00402" else None,
+        ),
+    )
+
+
+def deliver_x12(
+    session: Session,
+    rt: Runtime,
+    partner: PartnerConfig,
+    *,
+    kind: str,
+    now: dt.datetime,
+    render: Callable[[int, int], str],
+    group: bool = True,
+    set_controls: tuple[str, ...] = (),
+) -> db.OutboundMessage:
+    """Allocate ISA13 (and GS06), render, write to the partner's outbox, and record the message."""
+    numbers = ControlNumberRepository(session)
+    isa = numbers.allocate(partner.id, db.ControlKind.ISA)[0]
+    gs = numbers.allocate(partner.id, db.ControlKind.GS)[0] if group else 0
+    content = render(isa, gs)
+    path: str | None = None
+    if partner.channels.filedrop is not None:
+        box = mailbox_for(rt.settings.data_dir, partner.channels.filedrop.root)
+        name = f"{kind.replace('+', '-')}_{isa:09d}.edi"
+        path = str(box.deliver(name, content))
+    return OutboundMessageRepository(session).add(
+        id=str(uuid.uuid4()),
+        partner_id=partner.id,
+        kind=kind,
+        format="x12",
+        content=content,
+        interchange_control=f"{isa:09d}",
+        group_control=str(gs) if group else None,
+        set_controls=set_controls,
+        path=path,
+        status=db.OutboundStatus.WRITTEN,
+        at=now,
+    )
+
+
+def send_purchase_order(session: Session, rt: Runtime, po: canonical.PurchaseOrder) -> db.OutboundMessage:
+    """Write the PO as an 850 in the partner's release to its outbox; the PO is marked sent."""
+    partner = rt.partners.get(po.partner_id)
+    if partner.x12 is None:
+        raise PartnerConfigError(f"partner {partner.id} has no x12 settings to send an 850")
+    version = partner.x12.version
+    me = rt.settings.buyer
+    body = purchase_order_to_850(
+        po,
+        version=version,
+        buyer=Party(name=me.name, id=me.gs_id),
+        supplier=Party(name=partner.name, id=partner.x12.isa_id),
+        map=rt.maps.outbound("x12", "850", version),
+    )
+    st = ControlNumberRepository(session).allocate(partner.id, db.ControlKind.ST)[0]
+    st02 = f"{st:04d}"
+    envelope = x12_envelope(rt, partner, ack_requested=False)
+    now = rt.clock.now()
+
+    def render(isa: int, gs: int) -> str:
+        return writer.write_interchange(
+            envelope,
+            interchange_control=isa,
+            groups=[writer.GroupToWrite("PO", gs, [writer.SetToWrite("850", st02, body)])],
+            prepared_at=now,
+            line_break="\n",
+        )
+
+    message = deliver_x12(session, rt, partner, kind="850", now=now, render=render, set_controls=(st02,))
+    orders = PurchaseOrderRepository(session)
+    row = orders.require(po.po_number, partner_id=po.partner_id)
+    orders.mark_sent(row.id, at=now)
+    return message

@@ -1,0 +1,147 @@
+"""Translation without a database: bytes in, canonical events and issues out.
+
+detect the format → read the envelopes → identify the partner from the envelope → resolve the map
+(partner override or default) → apply it. Yields the reader's envelope items too, so callers can
+build the acknowledgements from the same pass. Pure apart from reading the stream it is given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from gateway.errors import NoMapError, UnknownFormatError
+from gateway.formats import detect
+from gateway.formats.issues import Issue, Location, Severity
+from gateway.formats.x12 import model as x12
+from gateway.formats.x12 import reader as x12_reader
+from gateway.kit import ids
+from gateway.mapping import Event as MappedEvent
+from gateway.mapping import MapContext, MapRegistry, apply_x12
+from gateway.partners.model import PartnerConfig
+from gateway.partners.registry import PartnerRegistry
+
+HEAD_BYTES = 512
+
+
+@dataclass(frozen=True, slots=True)
+class SetOutcome:
+    """One transaction set and what became of it."""
+
+    ts: x12.TransactionSet
+    document_id: ids.DocumentId
+    partner: PartnerConfig | None
+    partner_id: str
+    events: tuple[MappedEvent, ...] = ()
+    issues: tuple[Issue, ...] = ()  # the reader's and the map's
+    skipped: str | None = None  # why no map applied (a set type we do not read)
+    map_issues: tuple[Issue, ...] = field(default=(), repr=False)  # the map's alone, for the ack
+
+    @property
+    def rejected(self) -> bool:
+        return any(i.severity is Severity.ERROR for i in self.issues)
+
+
+def sniff(source: BinaryIO) -> detect.Format:
+    """The format of a seekable stream, read from its first bytes; the stream is rewound."""
+    head = source.read(HEAD_BYTES)
+    source.seek(0)
+    return detect.detect(head)
+
+
+def partner_for(
+    header: x12.InterchangeHeader,
+    group: x12.GroupHeader | None,
+    partners: PartnerRegistry | None,
+    forced: str | None,
+) -> tuple[PartnerConfig | None, str]:
+    """The partner config and id for an interchange: the forced one, the one the envelope names, or
+    none (then the id is the envelope's own `qualifier:id`, and default maps apply)."""
+    if forced is not None:
+        if partners is not None and forced in partners:
+            return partners.get(forced), forced
+        return None, forced
+    if partners is not None:
+        config = partners.identify_x12(
+            header.sender_qualifier, header.sender_id, group.application_sender if group else None
+        )
+        if config is not None:
+            return config, config.id
+    return None, f"{header.sender_qualifier}:{header.sender_id}"
+
+
+def translate_x12(
+    source: bytes | BinaryIO,
+    *,
+    content_sha256: str,
+    maps: MapRegistry,
+    partners: PartnerRegistry | None = None,
+    partner_id: str | None = None,
+    file_name: str | None = None,
+) -> Iterator[x12.X12Item | SetOutcome]:
+    """Every envelope item of the file, and a `SetOutcome` in place of each transaction set.
+
+    Raises FormatError (from the reader) when the bytes cannot be framed as X12.
+    """
+    group: x12.GroupHeader | None = None
+    resolved: tuple[PartnerConfig | None, str] | None = None
+    for item in x12_reader.read(source, file_name=file_name):
+        if isinstance(item, x12.InterchangeOpened):
+            group, resolved = None, None
+        elif isinstance(item, x12.GroupOpened):
+            group = item.header
+            resolved = None
+        if not isinstance(item, x12.TransactionSet):
+            yield item
+            continue
+        if resolved is None:
+            resolved = partner_for(item.interchange, group, partners, partner_id)
+        config, pid = resolved
+        yield map_set(item, config, pid, maps, content_sha256=content_sha256, file_name=file_name)
+
+
+def map_set(
+    ts: x12.TransactionSet,
+    config: PartnerConfig | None,
+    partner_id: str,
+    maps: MapRegistry,
+    *,
+    content_sha256: str,
+    file_name: str | None,
+) -> SetOutcome:
+    """Apply the partner's (or the default) map to one set."""
+    doc_id = ids.document_id(content_sha256, ts.ordinal)
+    base = SetOutcome(ts=ts, document_id=doc_id, partner=config, partner_id=partner_id, issues=ts.issues)
+    try:
+        compiled = maps.resolve("x12", ts.set_id, ts.version, config.maps if config else {})
+    except NoMapError as exc:
+        return SetOutcome(
+            ts=ts,
+            document_id=doc_id,
+            partner=config,
+            partner_id=partner_id,
+            issues=ts.issues,
+            skipped=exc.detail,
+        )
+    if base.rejected:
+        # The envelope already rejects this set: its content is not trusted enough to map.
+        return base
+    result = apply_x12(compiled, ts, MapContext(partner_id=partner_id, document_id=doc_id, file=file_name))
+    return SetOutcome(
+        ts=ts,
+        document_id=doc_id,
+        partner=config,
+        partner_id=partner_id,
+        events=result.events,
+        issues=ts.issues + result.issues,
+        map_issues=result.issues,
+    )
+
+
+def unsupported(fmt: detect.Format, file_name: str | None) -> UnknownFormatError:
+    """The error for a file whose format no codec reads (yet)."""
+    where = Location(file=file_name, offset=0)
+    if fmt is detect.Format.UNKNOWN:
+        return UnknownFormatError("the bytes look like no format the gateway reads", where)
+    return UnknownFormatError(f"{fmt} documents are not read by this gateway version", where)

@@ -1,0 +1,19 @@
+"""The task functions: thin, safe to run twice, the same code inline and under arq.
+
+Each loads by id, calls the pipeline inside one transaction, and returns a small summary.
+"""
+
+from __future__ import annotations
+
+from gateway.pipeline import ingest
+from gateway.pipeline.runtime import runtime_for_task
+from gateway.store.session import session_scope
+from gateway.worker import enqueue
+
+
+@enqueue.task(ingest.PROCESS_JOB)
+def process_receipt(ctx: enqueue.TaskContext, receipt_id: str) -> dict[str, object]:
+    rt = runtime_for_task(ctx)
+    with session_scope(ctx.sessionmaker) as session:
+        report = ingest.process_receipt(session, rt, receipt_id)
+    return {"receipt_id": report.receipt_id, "status": report.status, "documents": len(report.documents)}
