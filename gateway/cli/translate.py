@@ -69,9 +69,8 @@ def translate_files(
                                 status = max(status, EXIT_REJECTED)
                         continue
                     if item.skipped is not None:
-                        err.write(
-                            f"skipped: {name} set {item.ts.control_number} ({item.ts.set_id}): {item.skipped}\n"
-                        )
+                        ts = item.ts
+                        err.write(f"skipped: {name} set {ts.control_number} ({ts.set_id}): {item.skipped}\n")
                     for issue in item.issues:
                         err.write(describe_issue(issue) + "\n")
                     if item.rejected:

@@ -162,7 +162,10 @@ class Applier:
                         subject=subject,
                         expected="accepted",
                         actual=str(ack.status),
-                        message=f"the partner {ack.status} our {sent.kind} group {ack.group_control_number}: {errors}",
+                        message=(
+                            f"the partner {ack.status} our {sent.kind} group "
+                            f"{ack.group_control_number}: {errors}"
+                        ),
                         owner=OWNERS[ExceptionType.TRANSMISSION_REJECTED],
                         document_id=ack.document_id,
                         opened_at=self.now,

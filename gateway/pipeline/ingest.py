@@ -232,7 +232,10 @@ class _Run:
             self.applier.document_rejected(
                 partner_id=self.partner_id,
                 subject=f"sender:{self.partner_id}",
-                message=f"interchange {header.control_number} comes from {self.partner_id}, which no partner file names",
+                message=(
+                    f"interchange {header.control_number} comes from {self.partner_id}, "
+                    "which no partner file names"
+                ),
                 document_id=None,
                 actual=self.partner_id,
             )
@@ -328,7 +331,8 @@ class _Run:
         )
 
     def _close_interchange(self, item: x12.InterchangeClosed) -> None:
-        assert self.acks is not None and self.interchange_id is not None
+        assert self.acks is not None
+        assert self.interchange_id is not None
         errors = [i for i in item.issues if i.severity is Severity.ERROR]
         if errors and not self.skip_sets:
             self.interchanges.set_status(
