@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
+import warnings
 from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any, TypedDict, cast
@@ -137,7 +138,10 @@ async def run_worker_async(settings: Settings, **options: Any) -> Worker:
     try:
         await worker.async_run()
     finally:
-        await worker.close()
+        with warnings.catch_warnings():
+            # arq 0.28 closes its pool with redis-py's deprecated `close()`; nothing of ours.
+            warnings.filterwarnings("ignore", "Call to deprecated close", DeprecationWarning)
+            await worker.close()
     return worker
 
 

@@ -6,12 +6,12 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from gateway import canonical
-from gateway.canonical.events import EventType
+from gateway.canonical.events import EventType, canonical_event_adapter
 from gateway.errors import NotFoundError
 from gateway.store import models as db
 from gateway.store.repositories.base import Repository
@@ -81,7 +81,8 @@ class OutboxRepository(Repository):
 
     @staticmethod
     def event(row: db.OutboxEvent) -> canonical.Event:
-        """The stored event as the feed's `canonical.Event`."""
+        """The stored event as the feed's `canonical.Event`, its payload loaded back into the
+        canonical model it was made from (a plain dict when it was one)."""
         return canonical.Event.model_validate(
             {
                 "cursor": row.cursor,
@@ -92,9 +93,27 @@ class OutboxRepository(Repository):
                 "partner_id": row.partner_id,
                 "document_id": row.document_id,
                 "correlation_id": row.correlation_id,
-                "data": row.payload,
+                "data": _payload_model(row.type, row.payload),
             }
         )
+
+
+_PAYLOAD_BY_PREFIX: dict[str, type[BaseModel]] = {
+    "purchase_order.": canonical.PurchaseOrder,
+    "exception.": canonical.ExceptionCase,
+}
+
+
+def _payload_model(type: EventType, payload: dict[str, Any]) -> BaseModel | dict[str, Any]:
+    if payload.get("type") in ("commitment", "shipment", "functional_ack"):
+        return canonical_event_adapter.validate_python(payload)
+    for prefix, model in _PAYLOAD_BY_PREFIX.items():
+        if type.startswith(prefix):
+            try:
+                return model.model_validate(payload)
+            except ValidationError:
+                return payload  # a summary dict, not the whole model
+    return payload
 
 
 class OutboundMessageRepository(Repository):

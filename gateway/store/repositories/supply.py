@@ -228,7 +228,7 @@ class ShipmentRepository(Repository):
         )
         return [
             ShippedTotal(po_number, line_number, unit, Decimal(total or 0), count)
-            for line_number, unit, total, count in self.session.execute(query).tuples()
+            for line_number, unit, total, count in self.session.execute(query)
         ]
 
     def shipped_quantity(
