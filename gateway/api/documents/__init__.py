@@ -1,0 +1,1 @@
+"""Documents with their trace (processing steps, events), and the raw bytes of receipts."""

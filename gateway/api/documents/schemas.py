@@ -1,0 +1,85 @@
+"""Documents as the API shows them: a summary for lists, the full trace for one."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict
+
+from gateway import canonical
+from gateway.store import models as db
+
+
+class LocationRead(BaseModel):
+    """Where an issue sits (every field optional)."""
+
+    file: str | None = None
+    interchange: str | None = None
+    group: str | None = None
+    transaction: str | None = None
+    segment_position: int | None = None
+    segment_tag: str | None = None
+    element: int | None = None
+    component: int | None = None
+    offset: int | None = None
+
+
+class IssueRead(BaseModel):
+    """One validation finding (`gateway.formats.issues.Issue`)."""
+
+    code: str
+    severity: str | None = None
+    level: str | None = None
+    location: LocationRead = LocationRead()
+    message: str
+    bad_value: str | None = None
+
+
+class DocumentSummaryRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    partner_id: str | None
+    direction: db.Direction
+    format: str
+    doc_type: str
+    version: str | None
+    status: db.DocumentStatus
+    receipt_id: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class DocumentListRead(BaseModel):
+    items: list[DocumentSummaryRead]
+    limit: int
+    offset: int
+    next_offset: int | None
+
+
+class ProcessingStepRead(BaseModel):
+    """One line of the trace: a stage and how it ended."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    receipt_id: str | None
+    document_id: str | None
+    stage: db.Stage
+    status: db.StepStatus
+    detail: str | None
+    issues: list[IssueRead]
+    at: dt.datetime
+
+
+class DocumentRead(DocumentSummaryRead):
+    """A document with everything that explains it: envelope controls, issues, trace and events."""
+
+    interchange_id: str | None
+    interchange_control: str | None
+    group_control: str | None
+    set_control: str | None
+    correlation_id: str | None
+    issues: list[IssueRead]
+    steps: list[ProcessingStepRead]
+    events: list[canonical.Event]

@@ -1,0 +1,1 @@
+"""The event feed: canonical events after a cursor."""

@@ -1,0 +1,1 @@
+"""The exception queue: list, read with history, acknowledge, resolve, add notes."""

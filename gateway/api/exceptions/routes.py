@@ -1,0 +1,113 @@
+"""`/v1/exceptions`: the queue a buyer, planner or operator works through (oldest first)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, status
+from sqlalchemy.orm import Session
+
+from gateway.api import problems
+from gateway.api.deps import DbSession, RuntimeDep
+from gateway.api.exceptions import schemas
+from gateway.api.params import DEFAULT_LIMIT, Key, Limit, Offset, PartnerFilter, next_offset
+from gateway.canonical.exceptions import ExceptionStatus, ExceptionType, OwnerRole
+from gateway.store import models as db
+from gateway.store import repositories as repo
+
+router = APIRouter(tags=["exceptions"])
+
+ExceptionId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The exception id.")]
+
+
+@router.get(
+    "/v1/exceptions",
+    response_model=schemas.ExceptionListRead,
+    summary="Exceptions, oldest first",
+    responses=problems.responses(422),
+)
+def list_exceptions(
+    session: DbSession,
+    type: Annotated[ExceptionType | None, Query()] = None,
+    partner_id: PartnerFilter = None,
+    po_number: Annotated[Key | None, Query()] = None,
+    status: Annotated[ExceptionStatus | None, Query()] = None,
+    owner: Annotated[OwnerRole | None, Query()] = None,
+    limit: Limit = DEFAULT_LIMIT,
+    offset: Offset = 0,
+) -> schemas.ExceptionListRead:
+    rows = repo.ExceptionRepository(session).list(
+        type=type,
+        partner_id=partner_id,
+        po_number=po_number,
+        status=status,
+        owner=owner,
+        limit=limit + 1,
+        offset=offset,
+    )
+    return schemas.ExceptionListRead(
+        items=[schemas.ExceptionRead.model_validate(row) for row in rows[:limit]],
+        limit=limit,
+        offset=offset,
+        next_offset=next_offset(offset, limit, len(rows)),
+    )
+
+
+@router.get(
+    "/v1/exceptions/{exception_id}",
+    response_model=schemas.ExceptionDetailRead,
+    summary="One exception with its history",
+    responses=problems.responses(404, 422),
+)
+def get_exception(exception_id: ExceptionId, session: DbSession) -> schemas.ExceptionDetailRead:
+    return _detail(session, repo.ExceptionRepository(session).require(exception_id))
+
+
+@router.post(
+    "/v1/exceptions/{exception_id}/acknowledge",
+    response_model=schemas.ExceptionDetailRead,
+    summary="Take an exception (a closed one is 409)",
+    responses=problems.responses(404, 409, 422),
+)
+def acknowledge_exception(
+    exception_id: ExceptionId, body: schemas.ExceptionActionCreate, session: DbSession, runtime: RuntimeDep
+) -> schemas.ExceptionDetailRead:
+    cases = repo.ExceptionRepository(session, runtime.clock)
+    return _detail(session, cases.acknowledge(exception_id, actor=body.actor, note=body.note))
+
+
+@router.post(
+    "/v1/exceptions/{exception_id}/resolve",
+    response_model=schemas.ExceptionDetailRead,
+    summary="Resolve an exception (a closed one is 409)",
+    responses=problems.responses(404, 409, 422),
+)
+def resolve_exception(
+    exception_id: ExceptionId, body: schemas.ExceptionActionCreate, session: DbSession, runtime: RuntimeDep
+) -> schemas.ExceptionDetailRead:
+    cases = repo.ExceptionRepository(session, runtime.clock)
+    return _detail(session, cases.resolve_case(exception_id, actor=body.actor, note=body.note))
+
+
+@router.post(
+    "/v1/exceptions/{exception_id}/notes",
+    response_model=schemas.ExceptionHistoryRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Add a note to an exception's history",
+    responses=problems.responses(404, 422),
+)
+def add_exception_note(
+    exception_id: ExceptionId, body: schemas.ExceptionNoteCreate, session: DbSession, runtime: RuntimeDep
+) -> schemas.ExceptionHistoryRead:
+    entry = repo.ExceptionRepository(session, runtime.clock).add_note(
+        exception_id, actor=body.actor, note=body.note
+    )
+    return schemas.ExceptionHistoryRead.model_validate(entry)
+
+
+def _detail(session: Session, row: db.ExceptionCase) -> schemas.ExceptionDetailRead:
+    history = repo.ExceptionRepository(session).history(row.id)
+    return schemas.ExceptionDetailRead(
+        **schemas.ExceptionRead.model_validate(row).model_dump(),
+        history=[schemas.ExceptionHistoryRead.model_validate(entry) for entry in history],
+    )

@@ -1,0 +1,111 @@
+"""The only place that renders errors: RFC 9457 problem+json.
+
+Our `GatewayError`s carry their status, type and title as class attributes; request validation
+errors become `/problems/invalid-request` with the field errors under `errors`; Starlette's HTTP
+errors (404 on an unknown route, 405) keep their status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from gateway.errors import GatewayError
+
+MEDIA_TYPE = "application/problem+json"
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+
+
+def problem_response(
+    status: int,
+    title: str,
+    *,
+    type_: str = "about:blank",
+    detail: str | None = None,
+    instance: str,
+    headers: Mapping[str, str] | None = None,
+    **ext: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {"type": type_, "title": title, "status": status, "instance": instance}
+    if detail is not None:
+        body["detail"] = detail
+    body.update(ext)
+    all_headers = dict(headers or {})
+    if "retry_after" in ext:
+        all_headers["Retry-After"] = str(ext["retry_after"])
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=all_headers or None)
+
+
+async def _gateway_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, GatewayError)
+    return problem_response(
+        exc.status,
+        exc.title,
+        type_=exc.type,
+        detail=exc.detail,
+        instance=request.url.path,
+        **exc.extensions,
+    )
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {
+            "loc": [str(p) for p in e.get("loc", ())],
+            "msg": str(e.get("msg", "")),
+            "type": str(e.get("type", "")),
+        }
+        for e in exc.errors()
+    ]
+    return problem_response(
+        422,
+        "Invalid request",
+        type_="/problems/invalid-request",
+        detail="The request does not match the schema.",
+        instance=request.url.path,
+        errors=errors,
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    phrase = HTTPStatus(exc.status_code).phrase
+    return problem_response(
+        exc.status_code,
+        phrase,
+        detail=str(exc.detail) if exc.detail else phrase,
+        instance=request.url.path,
+        headers=exc.headers,  # e.g. Allow on a 405
+    )
+
+
+def install(app: FastAPI) -> None:
+    """Register the problem+json handlers on `app`."""
+    app.add_exception_handler(GatewayError, _gateway_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries for the problem statuses a route can answer."""
+    return {
+        s: {"model": Problem, "content": {MEDIA_TYPE: {"schema": Problem.model_json_schema()}}}
+        for s in statuses
+    }

@@ -1,0 +1,1 @@
+"""Purchase orders with the supplier's progress per line (acknowledged, committed, shipped, received)."""
