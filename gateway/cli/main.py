@@ -33,7 +33,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON out
 @app.command()
 def translate(files: Files, partner: PartnerOpt = None) -> None:
     """Translate EDI files to canonical events (JSON lines on stdout); no database."""
-    from gateway.cli import translate as command
+    import gateway.cli.translate as command
 
     settings = Settings()
     raise typer.Exit(
@@ -44,7 +44,7 @@ def translate(files: Files, partner: PartnerOpt = None) -> None:
 @app.command()
 def ingest(files: Files, partner: PartnerOpt = None, as_json: JsonOpt = False) -> None:
     """Store the raw bytes of each file, process them, and show documents, events and acks."""
-    from gateway.cli import ingest as command
+    import gateway.cli.ingest as command
 
     raise typer.Exit(command.run(Settings(), files, partner_id=partner, as_json=as_json))
 
@@ -56,7 +56,7 @@ def erp_import(
     as_json: JsonOpt = False,
 ) -> None:
     """Import purchase orders and production orders (with component requirements)."""
-    from gateway.cli import ingest as command
+    import gateway.cli.ingest as command
 
     raise typer.Exit(command.run_erp_import(Settings(), file, send=send, as_json=as_json))
 
@@ -66,7 +66,7 @@ def demo(
     serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the API afterwards.")] = True,
 ) -> None:
     """Run the whole story on the embedded default (SQLite under var/, jobs inline), then serve."""
-    from gateway.cli import demo as command
+    import gateway.cli.demo as command
 
     settings = Settings()
     command.run(settings)
@@ -114,7 +114,7 @@ def openapi(
     write: Annotated[bool, typer.Option(help="Write openapi/ instead of checking it.")] = False,
 ) -> None:
     """Check (or with --write regenerate) openapi/openapi.json and openapi/events.schema.json."""
-    from gateway.cli import spec
+    import gateway.cli.spec as spec
 
     raise typer.Exit(spec.run(write=write))
 
@@ -122,7 +122,7 @@ def openapi(
 @partners_app.command("list")
 def partners_list(as_json: JsonOpt = False) -> None:
     """List the configured trading partners."""
-    from gateway.cli import partners as command
+    import gateway.cli.partners as command
 
     raise typer.Exit(command.list_partners(Settings(), as_json=as_json))
 
@@ -130,7 +130,7 @@ def partners_list(as_json: JsonOpt = False) -> None:
 @partners_app.command("validate")
 def partners_validate() -> None:
     """Validate every partners/*.yaml and the map files they reference."""
-    from gateway.cli import partners as command
+    import gateway.cli.partners as command
 
     raise typer.Exit(command.validate(Settings()))
 

@@ -75,7 +75,7 @@ def _events_by_document(session: Session, document_ids: list[str]) -> dict[str, 
     return {str(doc): int(n) for doc, n in session.execute(query).all()}
 
 
-def _documents(session: Session, query: Select[tuple[db.Document, str | None]]) -> tuple[DocumentView, ...]:
+def _documents(session: Session, query: Select[db.Document, str | None]) -> tuple[DocumentView, ...]:
     rows = session.execute(query).all()
     counts = _events_by_document(session, [r[0].id for r in rows])
     return tuple(
