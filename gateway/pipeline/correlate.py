@@ -134,6 +134,11 @@ class Applier:
         if kind is not None:
             self.emit(kind, s, partner_id=s.partner_id, document_id=s.document_id)
 
+    def purchase_order(self, po: canonical.PurchaseOrder) -> None:
+        """An 850 from an ERP that emits its orders as EDI: the order is imported as from JSON."""
+        self.orders.upsert(po, at=self.now)
+        self.emit(EventType.PURCHASE_ORDER_IMPORTED, po, partner_id=po.partner_id, document_id=None)
+
     def functional_ack(self, ack: canonical.FunctionalAck) -> None:
         messages = OutboundMessageRepository(self.session)
         self.emit(

@@ -306,6 +306,8 @@ class _Run:
                     self.applier.shipment(event, terms)
                 elif isinstance(event, canonical.FunctionalAck):
                     self.applier.functional_ack(event)
+                elif isinstance(event, canonical.PurchaseOrder):
+                    self.applier.purchase_order(event)
             self.documents.set_status(outcome.document_id, db.DocumentStatus.CORRELATED, at=self.now)
             self.steps.record(
                 stage=db.Stage.CORRELATED,
