@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     redis_url: str | None = None  # unset: jobs run inline
     partners_dir: Path = Path("partners")
     maps_dir: Path = Path("edi_maps")
+    samples_dir: Path = Path("samples")  # the demo's ERP orders and supplier documents
     buyer: BuyerIdentity = BuyerIdentity()
     host: str = "127.0.0.1"
     port: int = 8000

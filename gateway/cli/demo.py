@@ -36,7 +36,8 @@ def reset(settings: Settings) -> None:
     shutil.rmtree(settings.data_dir / "filedrop", ignore_errors=True)
 
 
-def run(settings: Settings, *, samples: Path = Path("samples"), console: Console | None = None) -> None:
+def run(settings: Settings, *, console: Console | None = None) -> None:
+    samples = settings.samples_dir
     console = console or Console(width=None if Console().is_terminal else 160)
     if settings.database_url is None:
         reset(settings)
