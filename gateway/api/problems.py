@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway.errors import GatewayError
@@ -23,7 +23,9 @@ MEDIA_TYPE = "application/problem+json"
 
 
 class Problem(BaseModel):
-    """RFC 9457 problem details."""
+    """RFC 9457 problem details; extension members (`errors`, `retry_after`, ...) may follow."""
+
+    model_config = ConfigDict(extra="allow")
 
     type: str = "about:blank"
     title: str
@@ -105,7 +107,6 @@ def install(app: FastAPI) -> None:
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses` entries for the problem statuses a route can answer."""
-    return {
-        s: {"model": Problem, "content": {MEDIA_TYPE: {"schema": Problem.model_json_schema()}}}
-        for s in statuses
-    }
+    # No `model`: it would also announce an application/json body, and we only answer problem+json.
+    schema = Problem.model_json_schema()
+    return {status: {"content": {MEDIA_TYPE: {"schema": schema}}} for status in statuses}
