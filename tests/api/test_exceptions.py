@@ -1,0 +1,158 @@
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from gateway.pipeline.runtime import Runtime
+from gateway.store import repositories as repo
+from gateway.store.session import session_scope
+from tests.api import builders
+from tests.api.problem import assert_problem
+
+pytestmark = pytest.mark.anyio
+
+UNKNOWN_ID = 2**62
+
+
+def store_case(runtime: Runtime, partner_id: str, po_number: str = "PO-1") -> int:
+    with session_scope(runtime.sessionmaker) as session:
+        return builders.make_exception(session, partner_id, po_number).id
+
+
+async def test_lists_exceptions_with_filters(
+    client: httpx.AsyncClient, runtime: Runtime, partner_id: str
+) -> None:
+    case_id = store_case(runtime, partner_id, "PO-1")
+    other = store_case(runtime, partner_id, "PO-2")
+
+    everything = (await client.get("/v1/exceptions", params={"partner_id": partner_id})).json()
+    assert [item["id"] for item in everything["items"]] == [case_id, other]
+    filters = {
+        "partner_id": partner_id,
+        "type": "quantity_short",
+        "po_number": "PO-1",
+        "status": "open",
+        "owner": "buyer",
+    }
+    filtered = (await client.get("/v1/exceptions", params=filters)).json()
+    assert [item["id"] for item in filtered["items"]] == [case_id]
+    item = filtered["items"][0]
+    assert (item["partner_id"], item["line_number"], item["severity"]) == (partner_id, "1", "medium")
+    assert (item["expected"], item["actual"]) == ("100 EA", "80 EA")
+    assert item["resolved_at"] is None
+    planner = (
+        await client.get("/v1/exceptions", params={"partner_id": partner_id, "owner": "planner"})
+    ).json()
+    assert planner["items"] == []
+    page = (await client.get("/v1/exceptions", params={"partner_id": partner_id, "limit": 1})).json()
+    assert page["next_offset"] == 1
+
+
+async def test_shows_an_exception_with_its_history(
+    client: httpx.AsyncClient, runtime: Runtime, partner_id: str
+) -> None:
+    case_id = store_case(runtime, partner_id)
+
+    body = (await client.get(f"/v1/exceptions/{case_id}")).json()
+
+    assert body["id"] == case_id
+    assert body["status"] == "open"
+    assert [(h["actor"], h["action"]) for h in body["history"]] == [("system", "opened")]
+
+
+async def test_acknowledge_then_note_then_resolve(
+    client: httpx.AsyncClient, runtime: Runtime, partner_id: str
+) -> None:
+    case_id = store_case(runtime, partner_id)
+
+    acked = await client.post(f"/v1/exceptions/{case_id}/acknowledge", json={"actor": "buyer.anna"})
+    assert acked.status_code == 200
+    assert acked.json()["status"] == "acknowledged"
+
+    note = await client.post(
+        f"/v1/exceptions/{case_id}/notes", json={"actor": "buyer.anna", "note": "asked for 20 more"}
+    )
+    assert note.status_code == 201
+    assert (note.json()["action"], note.json()["note"]) == ("noted", "asked for 20 more")
+
+    resolved = await client.post(
+        f"/v1/exceptions/{case_id}/resolve", json={"actor": "buyer.anna", "note": "supplier confirmed 100"}
+    )
+    assert resolved.status_code == 200
+    body = resolved.json()
+    assert body["status"] == "resolved"
+    assert body["resolved_at"] == "2026-03-02T09:30:00Z"
+    assert [(h["action"], h["note"]) for h in body["history"]] == [
+        ("opened", "committed 80 EA of 100 EA"),
+        ("acknowledged", None),
+        ("noted", "asked for 20 more"),
+        ("resolved", "supplier confirmed 100"),
+    ]
+    # Committed by the request: a fresh session sees it.
+    with session_scope(runtime.sessionmaker) as session:
+        assert len(repo.ExceptionRepository(session).history(case_id)) == 4
+
+
+async def test_acting_on_a_resolved_exception_is_a_409_problem_and_writes_nothing(
+    client: httpx.AsyncClient, runtime: Runtime, partner_id: str
+) -> None:
+    case_id = store_case(runtime, partner_id)
+    assert (await client.post(f"/v1/exceptions/{case_id}/resolve", json={"actor": "a"})).status_code == 200
+
+    for action in ("acknowledge", "resolve"):
+        response = await client.post(
+            f"/v1/exceptions/{case_id}/{action}", json={"actor": "a", "note": "again"}
+        )
+        assert_problem(response, 409, type_="/problems/conflict")
+    history = (await client.get(f"/v1/exceptions/{case_id}")).json()["history"]
+    assert [h["action"] for h in history] == ["opened", "resolved"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", ""),
+        ("POST", "/acknowledge"),
+        ("POST", "/resolve"),
+        ("POST", "/notes"),
+    ],
+)
+async def test_unknown_exception_is_a_404_problem(client: httpx.AsyncClient, method: str, path: str) -> None:
+    body = {"actor": "a", "note": "n"}
+    response = await client.request(method, f"/v1/exceptions/{UNKNOWN_ID}{path}", json=body)
+    assert_problem(response, 404, type_="/problems/not-found")
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/acknowledge", {}),
+        ("/acknowledge", {"actor": ""}),
+        ("/resolve", {"actor": "a\x00b"}),
+        ("/resolve", {"actor": "a", "unexpected": 1}),
+        ("/notes", {"actor": "a"}),
+        ("/notes", {"actor": "a", "note": ""}),
+    ],
+)
+async def test_invalid_action_body_is_a_422_problem(
+    client: httpx.AsyncClient, runtime: Runtime, partner_id: str, path: str, body: dict[str, object]
+) -> None:
+    case_id = store_case(runtime, partner_id)
+    response = await client.post(f"/v1/exceptions/{case_id}{path}", json=body)
+    assert_problem(response, 422, type_="/problems/invalid-request")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/v1/exceptions/0",
+        "/v1/exceptions/abc",
+        f"/v1/exceptions/{2**63}",
+        "/v1/exceptions?status=closed",
+        "/v1/exceptions?type=weird",
+        "/v1/exceptions?owner=nobody",
+        "/v1/exceptions?limit=0",
+    ],
+)
+async def test_invalid_exception_parameters_are_a_422_problem(client: httpx.AsyncClient, url: str) -> None:
+    assert_problem(await client.get(url), 422, type_="/problems/invalid-request")
