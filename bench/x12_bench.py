@@ -160,7 +160,9 @@ maps, partners = MapRegistry.load(Path("edi_maps")), load_partners(Path("partner
 with open(os.devnull, "w") as sink:
     out = Count(sink)
     start = time.perf_counter()
-    status = translate_files([Path(sys.argv[1])], maps=maps, partners=partners, partner_id=None, out=out, err=sys.stderr)
+    status = translate_files(
+        [Path(sys.argv[1])], maps=maps, partners=partners, partner_id=None, out=out, err=sys.stderr
+    )
     elapsed = time.perf_counter() - start
 print(f"{elapsed} {out.lines} events")
 sys.exit(status)
@@ -231,7 +233,9 @@ def run(size_mb: float, big_mb: float | None, workdir: Path) -> dict[str, object
         entry: dict[str, object] = {"kind": kind, "file_mb": round(file.stat().st_size / 1e6, 1)}
         entry["generated_sets"] = sets
         entry["codec"] = asdict(codec)
-        translate = measure_command([sys.executable, "-c", _TRANSLATE], file, name=f"gateway translate {kind}")
+        translate = measure_command(
+            [sys.executable, "-c", _TRANSLATE], file, name=f"gateway translate {kind}"
+        )
         entry["translate"] = asdict(translate)
         if kind == "856":
             if _pyx12_available():
