@@ -32,7 +32,7 @@ test-quick: env
 lint: env
 	$(BIN)/ruff format --check gateway tests bench
 	$(BIN)/ruff check gateway tests bench
-	$(BIN)/mypy gateway
+	$(BIN)/mypy gateway tests bench
 	$(BIN)/lint-imports
 
 fmt: env
