@@ -1,75 +1,25 @@
-"""Compile a `MapSpec` into tag-indexed lookups and extract a `Record` tree from one X12 transaction set.
+"""Extract a `Record` tree from one X12 transaction set with a compiled map (see `compile.py`).
 
 Follows the X12 loop rules (a loop starts at its first segment and lasts while the segments belong to
 it; the start tag again opens a sibling) and the 856 HL convention (fields chosen by HL03).
 
-Speed: segments are visited once; each costs one dict lookup by tag in the open scopes, and only
-the picks registered for that tag run. Nothing is compiled per document.
+Speed: a segment costs one dict lookup in the action table of the top frame (one more per frame it
+closes), plus the steps registered for its tag there. Nothing is compiled per document.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
-from decimal import Decimal, InvalidOperation
+from datetime import date, datetime
+from decimal import Decimal
 
 from gateway.formats.issues import Issue, IssueCode, Location, Severity
-from gateway.formats.x12.model import (
-    Segment,
-    TransactionSet,
-    parse_x12_date,
-    parse_x12_datetime,
-    parse_x12_time,
-)
-from gateway.mapping.spec import FieldSpec, LoopSpec, MapSpec, Pick, Role, parse_pick
+from gateway.formats.x12.model import Segment, TransactionSet
+from gateway.mapping.compile import CAPTURE, OPEN, TIME_SUFFIX, CField, CLoop, Program, State, Step
+from gateway.mapping.conversions import Value, combine_datetime
+from gateway.mapping.spec import Role
 
-Value = str | Decimal | int | date | time | datetime | list[str]
-_TIME_SUFFIX = "\x00time"
-
-
-@dataclass(frozen=True, slots=True)
-class CField:
-    name: str
-    conversion: str
-    table: Mapping[str, str] | None
-    table_name: str | None
-    required: bool
-    many: bool
-    severity: Severity
-    picks: tuple[Pick, ...]
-    time_picks: tuple[Pick, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Hook:
-    """A pick registered under its segment tag."""
-
-    field: CField
-    priority: int
-    pick: Pick
-    key: str  # the record key it writes (the field name, or its time slot)
-
-
-@dataclass(slots=True)
-class CScope:
-    hooks: dict[str, tuple[Hook, ...]]
-    fields: tuple[CField, ...]
-    loops: dict[str, CLoop]  # by start tag
-
-
-@dataclass(slots=True)
-class CLoop:
-    name: str
-    start: str
-    members: frozenset[str] | None  # None: every tag but `until`
-    until: frozenset[str]
-    scope: CScope
-    levels: dict[str, tuple[Role, CScope]] | None = None
-    allow: frozenset[str] = frozenset()
-
-    def holds(self, tag: str) -> bool:
-        return tag not in self.until if self.members is None else tag in self.members
+__all__ = ["Extraction", "Record"]
 
 
 @dataclass(slots=True)
@@ -113,60 +63,8 @@ class Record:
         return self.loops.get(loop, [])
 
 
-def compile_spec(spec: MapSpec) -> CScope:
-    """The root scope of a map: header fields plus top-level loops, indexed by tag."""
-    return _scope(spec.fields, spec.loops, spec.code_tables)
-
-
-def _field(name: str, f: FieldSpec, tables: Mapping[str, Mapping[str, str]]) -> CField:
-    severity = Severity(f.severity) if f.severity else (Severity.ERROR if f.required else Severity.WARNING)
-    return CField(
-        name=name,
-        conversion=f.conversion,
-        table=tables[f.code] if f.code else None,
-        table_name=f.code,
-        required=f.required,
-        many=f.many,
-        severity=severity,
-        picks=tuple(parse_pick(p) for p in f.picks),
-        time_picks=tuple(parse_pick(p) for p in f.time),
-    )
-
-
-def _scope(
-    fields: Mapping[str, FieldSpec], loops: Mapping[str, LoopSpec], tables: Mapping[str, Mapping[str, str]]
-) -> CScope:
-    compiled = tuple(_field(n, f, tables) for n, f in fields.items())
-    hooks: dict[str, list[Hook]] = {}
-    for cf in compiled:
-        for prio, pick in enumerate(cf.picks):
-            hooks.setdefault(pick.tag, []).append(Hook(cf, prio, pick, cf.name))
-        for prio, pick in enumerate(cf.time_picks):
-            hooks.setdefault(pick.tag, []).append(Hook(cf, prio, pick, cf.name + _TIME_SUFFIX))
-    by_start: dict[str, CLoop] = {}
-    for name, loop in loops.items():
-        inner = _scope(loop.fields, loop.loops, tables)
-        levels = None
-        allow: frozenset[str] = frozenset()
-        if loop.hierarchy is not None:
-            levels = {
-                code: (lv.role, _scope(lv.fields, {}, tables)) for code, lv in loop.hierarchy.levels.items()
-            }
-            allow = frozenset(loop.hierarchy.allow)
-        members = None if loop.until or (not loop.segments and loop.hierarchy) else frozenset(loop.segments)
-        by_start[loop.start] = CLoop(name, loop.start, members, frozenset(loop.until), inner, levels, allow)
-    return CScope({t: tuple(h) for t, h in hooks.items()}, compiled, by_start)
-
-
-@dataclass(slots=True)
-class _Frame:
-    loop: CLoop | None
-    scopes: tuple[CScope, ...]
-    record: Record
-
-
 class Extraction:
-    """One run of a compiled scope over one transaction set; collects issues as it goes."""
+    """One run of a compiled map over one transaction set; collects issues as it goes."""
 
     def __init__(self, ts: TransactionSet, file: str | None = None) -> None:
         self.ts = ts
@@ -202,87 +100,82 @@ class Extraction:
         )
         self.issues.append(Issue(code, severity, loc, message, bad_value))
 
-    def run(self, root: CScope) -> Record:
+    def run(self, program: Program) -> Record:
         rec = Record()
-        for seg in _envelope(self.ts):
-            hooks = root.hooks.get(seg.tag)
-            if hooks:
-                self._capture(hooks, rec, seg)
-        stack = [_Frame(None, (root,), rec)]
+        capture = self._capture
+        for seg, steps in _envelope(self.ts, program.envelope):
+            capture(steps, rec, seg)
+        state = program.root
+        actions, default = state.actions, state.default
+        stack: list[tuple[State, Record]] = []
+        cur = rec
         for seg in self.ts.body:
-            tag = seg.tag
+            tag = seg[0]
             while True:
-                frame = stack[-1]
-                child = frame.scopes[0].loops.get(tag)
-                if child is not None:
-                    stack.append(self._open(child, seg, frame.record))
+                kind, steps, loop = actions.get(tag, default)
+                if kind == CAPTURE:
+                    if steps:
+                        capture(steps, cur, seg)
                     break
-                loop = frame.loop
-                if loop is None or (tag != loop.start and loop.holds(tag)):
-                    for scope in frame.scopes:
-                        hooks = scope.hooks.get(tag)
-                        if hooks:
-                            self._capture(hooks, frame.record, seg)
+                if kind == OPEN:
+                    assert loop is not None
+                    stack.append((state, cur))
+                    state, cur = self._open(loop, seg, cur)
+                    actions, default = state.actions, state.default
                     break
-                self._close(stack.pop())
+                self._close(state, cur)
+                state, cur = stack.pop()
+                actions, default = state.actions, state.default
+        self._close(state, cur)
         while stack:
-            self._close(stack.pop())
+            self._close(*stack.pop())
         return rec
 
-    def _open(self, loop: CLoop, seg: Segment, parent: Record) -> _Frame:
+    def _open(self, loop: CLoop, seg: Segment, parent: Record) -> tuple[State, Record]:
         rec = Record(start=seg)
-        parent.loops.setdefault(loop.name, []).append(rec)
-        scopes: tuple[CScope, ...] = (loop.scope,)
+        siblings = parent.loops.get(loop.name)
+        if siblings is None:
+            parent.loops[loop.name] = [rec]
+        else:
+            siblings.append(rec)
+        state = loop.plain
+        assert state is not None
         if loop.levels is not None:
-            rec.level = seg.get(3).strip()
-            level = loop.levels.get(rec.level)
-            if level is not None:
-                rec.role = level[0]
-                scopes = (loop.scope, level[1])
-            elif rec.level in loop.allow:
+            rec.level = level = seg.get(3).strip()
+            found = loop.level_states.get(level)
+            if found is not None:
+                rec.role, state = found
+            elif level in loop.allow:
                 rec.role = "other"
             else:
                 self.issue(
                     IssueCode.HIERARCHY_INVALID,
                     Severity.WARNING,
                     seg,
-                    f"HL level code {rec.level!r} is neither mapped nor allowed; its segments are ignored",
+                    f"HL level code {level!r} is neither mapped nor allowed; its segments are ignored",
                     element=3,
-                    bad_value=rec.level,
+                    bad_value=level,
                 )
-        frame = _Frame(loop, scopes, rec)
-        for scope in scopes:
-            hooks = scope.hooks.get(seg.tag)
-            if hooks:
-                self._capture(hooks, rec, seg)
-        return frame
+        if state.start:
+            self._capture(state.start, rec, seg)
+        return state, rec
 
-    def _close(self, frame: _Frame) -> None:
-        rec = frame.record
-        for scope in frame.scopes:
-            for f in scope.fields:
-                if f.conversion == "datetime" and f.name in rec.values:
-                    self._combine(f, rec)
-                if f.required and not rec.values.get(f.name):
-                    self._missing(f, rec)
+    def _close(self, state: State, rec: Record) -> None:
+        values = rec.values
+        for f in state.closing:
+            if f.conversion == "datetime" and f.name in values:
+                self._combine(f, rec)
+            if f.required and not values.get(f.name):
+                self._missing(f, rec)
 
     def _combine(self, f: CField, rec: Record) -> None:
         raw = rec.values[f.name]
-        t = rec.values.pop(f.name + _TIME_SUFFIX, "")
+        t = rec.values.pop(f.name + TIME_SUFFIX, "")
         assert isinstance(raw, str)
         assert isinstance(t, str)
-        value = parse_x12_datetime(raw, t)
+        value = combine_datetime(self, f.name, f.severity, raw, t, rec.sources[f.name])
         if value is None:
             del rec.values[f.name]
-            seg, el = rec.sources[f.name]
-            self.issue(
-                IssueCode.INVALID_DATE,
-                f.severity,
-                seg,
-                f"{f.name}: {raw!r} is not a date",
-                element=el,
-                bad_value=raw,
-            )
         else:
             rec.values[f.name] = value
 
@@ -309,164 +202,110 @@ class Extraction:
             element=pick.element,
         )
 
-    def _capture(self, hooks: tuple[Hook, ...], rec: Record, seg: Segment) -> None:
-        for h in hooks:
-            pick = h.pick
-            if pick.where and not _matches(seg, pick):
-                continue
-            f = h.field
-            key = h.key
-            if not f.many:
-                prio = rec.priority.get(key)
-                if prio is not None and prio <= h.priority:
+    def _capture(self, steps: tuple[Step, ...], rec: Record, seg: Segment) -> None:
+        els = seg[1]
+        n = len(els)
+        values, priority, sources = rec.values, rec.priority, rec.sources
+        pairs: dict[int, list[tuple[str, int, str]]] | None = None
+        for where, el, comp, codes, key, many, prio, convert in steps:
+            if where:
+                matched = True
+                for wel, wcodes in where:
+                    if wel > n or els[wel - 1].strip() not in wcodes:
+                        matched = False
+                        break
+                if not matched:
                     continue
-            if pick.pair_codes is not None:
-                found = _pairs(seg, pick)
-                if not found:
+            if not many:
+                held = priority.get(key)
+                if held is not None and held <= prio:
                     continue
-                el, raws = found[0][0], [r for _, r in found]
+            if codes is not None:
+                if pairs is None:
+                    pairs = {}
+                found = pairs.get(el)
+                if found is None:
+                    found = pairs[el] = _pairs(els, el)
+                if many:
+                    raws = [v for q, _, v in found if q in codes]
+                    if not raws:
+                        continue
+                    el = next(e for q, e, _ in found if q in codes)
+                else:
+                    for q, e, v in found:
+                        if q in codes:
+                            el, raw = e, v
+                            break
+                    else:
+                        continue
             else:
-                el = pick.element
-                raw = seg.get(el)
-                if pick.component is not None:
+                raw = els[el - 1] if el <= n else ""
+                if comp is not None:
                     parts = raw.split(self.component)
-                    raw = parts[pick.component - 1] if pick.component <= len(parts) else ""
+                    raw = parts[comp - 1] if comp <= len(parts) else ""
                 raw = raw.strip()
                 if not raw:
                     rec.empty.setdefault(key, (seg, el))
                     continue
-                raws = [raw]
-            if f.many:
-                bucket = rec.values.setdefault(key, [])
+                if many:
+                    raws = [raw]
+            if many:
+                bucket = values.setdefault(key, [])
                 assert isinstance(bucket, list)
                 bucket.extend(raws)
-                rec.sources.setdefault(key, (seg, el))
+                sources.setdefault(key, (seg, el))
                 continue
-            value = (
-                raws[0] if key != f.name or f.conversion == "datetime" else self._convert(f, raws[0], seg, el)
-            )
-            rec.sources[key] = (seg, el)
+            value = raw if convert is None else convert(self, raw, seg, el)
+            sources[key] = (seg, el)
             if value is None:
                 continue
-            rec.values[key] = value
-            rec.priority[key] = h.priority
-
-    def _convert(self, f: CField, raw: str, seg: Segment, el: int) -> Value | None:
-        conv = f.conversion
-        if f.table is not None:
-            code = f.table.get(raw)
-            if code is None:
-                self.issue(
-                    IssueCode.UNKNOWN_CODE,
-                    f.severity,
-                    seg,
-                    f"{seg.tag}{el:02d} {raw!r} is not in code table {f.table_name!r} ({f.name})",
-                    element=el,
-                    bad_value=raw,
-                )
-            return code
-        if conv == "str":
-            return raw
-        if conv == "decimal":
-            try:
-                d = Decimal(raw)
-            except InvalidOperation:
-                d = None
-            if d is not None and d.is_finite():
-                return d
-            self.issue(
-                IssueCode.INVALID_NUMBER,
-                f.severity,
-                seg,
-                f"{f.name}: {raw!r} is not a number",
-                element=el,
-                bad_value=raw,
-            )
-            return None
-        if conv == "int":
-            if raw.isdigit():
-                return int(raw)
-            self.issue(
-                IssueCode.INVALID_NUMBER,
-                f.severity,
-                seg,
-                f"{f.name}: {raw!r} is not a whole number",
-                element=el,
-                bad_value=raw,
-            )
-            return None
-        if conv == "date":
-            day = parse_x12_date(raw)
-            if day is None:
-                self.issue(
-                    IssueCode.INVALID_DATE,
-                    f.severity,
-                    seg,
-                    f"{f.name}: {raw!r} is not a date",
-                    element=el,
-                    bad_value=raw,
-                )
-            return day
-        clock = parse_x12_time(raw)  # conv == "time"
-        if clock is None:
-            self.issue(
-                IssueCode.INVALID_TIME,
-                f.severity,
-                seg,
-                f"{f.name}: {raw!r} is not a time",
-                element=el,
-                bad_value=raw,
-            )
-        return clock
+            values[key] = value
+            priority[key] = prio
 
 
-def _matches(seg: Segment, pick: Pick) -> bool:
-    els = seg.elements
-    for el, codes in pick.where:  # noqa: SIM110 - a plain loop is about twice as fast as all() here
-        if el > len(els) or els[el - 1].strip() not in codes:
-            return False
-    return True
-
-
-def _pairs(seg: Segment, pick: Pick) -> list[tuple[int, str]]:
-    """(value element, value) for every qualifier/value pair whose qualifier is in the pick's codes."""
-    codes = pick.pair_codes or frozenset()
-    els = seg.elements
+def _pairs(els: tuple[str, ...], start: int) -> list[tuple[str, int, str]]:
+    """(qualifier, value element, value) for every qualifier/value pair from element `start` on whose
+    value is not empty."""
     out = []
-    for i in range(pick.element - 1, len(els) - 1, 2):
-        if els[i].strip() in codes and (v := els[i + 1].strip()):
-            out.append((i + 2, v))
+    for i in range(start - 1, len(els) - 1, 2):
+        if v := els[i + 1].strip():
+            out.append((els[i].strip(), i + 2, v))
     return out
 
 
-def _envelope(ts: TransactionSet) -> tuple[Segment, ...]:
-    """ISA, GS and ST as segments (position 0: they sit outside the set's body)."""
-    i = ts.interchange
-    isa = Segment(
-        "ISA",
-        (
-            i.authorization_qualifier,
-            i.authorization,
-            i.security_qualifier,
-            i.security,
-            i.sender_qualifier,
-            i.sender_id,
-            i.receiver_qualifier,
-            i.receiver_id,
-            i.date,
-            i.time,
-            i.standards_id,
-            i.version,
-            i.control_number,
-            i.ack_requested,
-            i.usage,
-            i.delimiters.component,
-        ),
-    )
-    out = [isa]
-    if (g := ts.group) is not None:
-        out.append(
-            Segment(
+def _envelope(
+    ts: TransactionSet, wanted: tuple[tuple[str, tuple[Step, ...]], ...]
+) -> list[tuple[Segment, tuple[Step, ...]]]:
+    """ISA, GS and ST as segments with their steps, those the map reads (position 0: they sit outside
+    the set's body)."""
+    out: list[tuple[Segment, tuple[Step, ...]]] = []
+    for tag, steps in wanted:
+        if tag == "ISA":
+            i = ts.interchange
+            isa = Segment(
+                "ISA",
+                (
+                    i.authorization_qualifier,
+                    i.authorization,
+                    i.security_qualifier,
+                    i.security,
+                    i.sender_qualifier,
+                    i.sender_id,
+                    i.receiver_qualifier,
+                    i.receiver_id,
+                    i.date,
+                    i.time,
+                    i.standards_id,
+                    i.version,
+                    i.control_number,
+                    i.ack_requested,
+                    i.usage,
+                    i.delimiters.component,
+                ),
+            )
+            out.append((isa, steps))
+        elif tag == "GS" and (g := ts.group) is not None:
+            gs = Segment(
                 "GS",
                 (
                     g.functional_id,
@@ -479,7 +318,7 @@ def _envelope(ts: TransactionSet) -> tuple[Segment, ...]:
                     g.version,
                 ),
             )
-        )
-    if ts.segments and ts.segments[0].tag == "ST":
-        out.append(ts.segments[0])
-    return tuple(out)
+            out.append((gs, steps))
+        elif tag == "ST" and ts.segments and ts.segments[0].tag == "ST":
+            out.append((ts.segments[0], steps))
+    return out

@@ -23,7 +23,7 @@ import yaml
 from pydantic import ValidationError
 
 from gateway.errors import MappingError, NoMapError
-from gateway.mapping.engine import CScope, compile_spec
+from gateway.mapping.compile import Program, compile_spec
 from gateway.mapping.outbound import OutboundMap
 from gateway.mapping.spec import MapSpec
 from gateway.mapping.targets import check_target
@@ -38,7 +38,7 @@ class CompiledMap:
     key: str  # e.g. "x12/855/004010.yaml"
     override: str | None
     spec: MapSpec
-    root: CScope
+    root: Program
 
 
 def merge(base: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ HL, the parent's role comes before the child's in the BSN05 structure, each item
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TypeVar
 
 from gateway.canonical import models as canonical
@@ -32,17 +33,22 @@ _STRUCTURES = {
     "0004": ("shipment", "order", "item"),
 }
 _PACKAGING = ("tare", "pack")
+_MAX_DEPTH = 64  # ancestors looked at above a node (a bound, not an X12 rule)
 T = TypeVar("T")
 
 
 def build(b: Build) -> list[canonical.Shipment]:
-    nodes = b.root.children("hl")
-    parents = _check_tree(b, nodes)
+    root = b.root
+    nodes = root.children("hl")
+    links = _check_tree(b, nodes)
     top = next((n for n in nodes if n.role == "shipment"), None)
-    scope = (top, b.root) if top is not None else (b.root,)
+    scope = (top, root) if top is not None else (root,)
 
     def text(name: str) -> str | None:
-        return _first(scope, lambda r: r.text(name))
+        for rec in scope:
+            if (v := rec.text(name)) is not None:
+                return v
+        return None
 
     shipment_id = text("shipment_id")
     occurred_at = b.occurred_at(*scope)
@@ -51,25 +57,19 @@ def build(b: Build) -> list[canonical.Shipment]:
         return []
     packages, lines = [], []
     last_order: Record | None = None
-    for node in nodes:
-        chain = _ancestors(node, parents)
-        if node.role == "order":
+    for node, link in zip(nodes, links, strict=True):
+        role = node.role
+        if role == "order":
             last_order = node
-        elif node.role in _PACKAGING:
+        elif role == "tare" or role == "pack":
             packages.append(
-                canonical.Package(
-                    sscc=node.text("sscc"),
-                    level=str(node.role),
-                    parent_sscc=next(
-                        (a.text("sscc") for a in chain if a.role in _PACKAGING and a.text("sscc")), None
-                    ),
-                )
+                canonical.Package(sscc=node.text("sscc"), level=str(role), parent_sscc=link.above.sscc)
             )
-        elif node.role == "item":
-            line = _line(b, node, chain, last_order)
+        elif role == "item":
+            line = _line(b, node, link.above, last_order)
             if line is not None:
                 lines.append(line)
-    weight = _first(scope, lambda r: r.decimal("gross_weight"))
+    weight = _first_of(scope, Record.decimal, "gross_weight")
     return [
         canonical.Shipment(
             partner_id=b.ctx.partner_id,
@@ -77,8 +77,8 @@ def build(b: Build) -> list[canonical.Shipment]:
             occurred_at=occurred_at,
             shipment_id=shipment_id,
             purpose=canonical.ShipmentPurpose(text("purpose") or "original"),
-            ship_date=_first(scope, lambda r: r.day("ship_date")),
-            expected_delivery=_first(scope, lambda r: r.day("expected_delivery")),
+            ship_date=_first_of(scope, Record.day, "ship_date"),
+            expected_delivery=_first_of(scope, Record.day, "expected_delivery"),
             carrier=text("carrier"),
             tracking_number=text("tracking_number"),
             bill_of_lading=text("bill_of_lading"),
@@ -93,15 +93,37 @@ def build(b: Build) -> list[canonical.Shipment]:
     ]
 
 
-def _first(scope: tuple[Record, ...], get: Callable[[Record], T | None]) -> T | None:
-    return next((v for r in scope if (v := get(r)) is not None), None)
+def _first_of(scope: tuple[Record, ...], get: Callable[[Record, str], T | None], name: str) -> T | None:
+    for rec in scope:
+        if (v := get(rec, name)) is not None:
+            return v
+    return None
 
 
-def _line(
-    b: Build, node: Record, chain: list[Record], last_order: Record | None
-) -> canonical.ShipmentLine | None:
-    po_number = next((v for r in (node, *chain) if (v := r.text("po_number")) is not None), None)
-    if po_number is None and not any(a.role == "order" for a in chain):
+@dataclass(frozen=True, slots=True)
+class _Chain:
+    """What a node's ancestors (nearest first, at most `_MAX_DEPTH`) tell it, summed up once per node."""
+
+    po_number: str | None  # the first PO number up the chain
+    has_order: bool  # an order level is among them
+    sscc: str | None  # the SSCC of the nearest packaging level that has one
+
+
+_NO_CHAIN = _Chain(None, False, None)
+
+
+@dataclass(frozen=True, slots=True)
+class _Link:
+    parent: Record | None
+    above: _Chain  # the node's ancestors
+    depth: int  # how many ancestors it has
+
+
+def _line(b: Build, node: Record, above: _Chain, last_order: Record | None) -> canonical.ShipmentLine | None:
+    po_number = node.text("po_number")
+    if po_number is None:
+        po_number = above.po_number
+    if po_number is None and not above.has_order:
         b.run.issue(
             IssueCode.HIERARCHY_INVALID,
             Severity.WARNING,
@@ -124,24 +146,47 @@ def _line(
         unit=unit,
         lot=node.text("lot"),
         serials=tuple(dict.fromkeys(node.texts("serials"))),
+        sscc=above.sscc,
+    )
+
+
+def _summary(chain: list[Record]) -> _Chain:
+    """The `_Chain` of an explicit list of ancestors (nearest first)."""
+    return _Chain(
+        po_number=next((v for r in chain if (v := r.text("po_number")) is not None), None),
+        has_order=any(a.role == "order" for a in chain),
         sscc=next((a.text("sscc") for a in chain if a.role in _PACKAGING and a.text("sscc")), None),
     )
 
 
-def _ancestors(node: Record, parents: dict[int, Record | None]) -> list[Record]:
-    out: list[Record] = []
-    parent = parents.get(id(node))
-    while parent is not None and len(out) < 64:
-        out.append(parent)
-        parent = parents.get(id(parent))
-    return out
+def _chain_of(parent: Record, plink: _Link, links: dict[int, _Link]) -> _Chain:
+    """A node's `_Chain` from its parent's: the parent, then the parent's own ancestors."""
+    if plink.depth + 1 > _MAX_DEPTH:  # the bound cuts the chain: walk it
+        chain: list[Record] = []
+        up: Record | None = parent
+        while up is not None and len(chain) < _MAX_DEPTH:
+            chain.append(up)
+            up = links[id(up)].parent
+        return _summary(chain)
+    above = plink.above
+    po = parent.text("po_number")
+    sscc = parent.text("sscc") if parent.role == "tare" or parent.role == "pack" else None
+    return _Chain(
+        po_number=po if po is not None else above.po_number,
+        has_order=parent.role == "order" or above.has_order,
+        sscc=sscc or above.sscc,
+    )
 
 
-def _check_tree(b: Build, nodes: list[Record]) -> dict[int, Record | None]:
-    """Parent of each node (by object id), reporting HL01/HL02 and structure problems."""
+def _check_tree(b: Build, nodes: list[Record]) -> list[_Link]:
+    """Parent and ancestor summary of each node, reporting HL01/HL02 and structure problems."""
     by_id: dict[str, Record] = {}
-    parents: dict[int, Record | None] = {}
-    order = _STRUCTURES.get(b.root.text("structure") or "", ())
+    links: dict[int, _Link] = {}
+    out: list[_Link] = []
+    structure = b.root.text("structure")
+    rank: dict[str | None, int] = {
+        role: i for i, role in reversed(list(enumerate(_STRUCTURES.get(structure or "", ()))))
+    }
     previous = -1
     for node in nodes:
         seg = node.start
@@ -177,22 +222,24 @@ def _check_tree(b: Build, nodes: list[Record]) -> dict[int, Record | None]:
                 element=2,
                 bad_value=parent_id,
             )
-        elif (
-            parent is not None
-            and node.role in order
-            and parent.role in order
-            and order.index(str(parent.role)) >= order.index(str(node.role))
-        ):
-            b.run.issue(
-                IssueCode.HIERARCHY_INVALID,
-                Severity.WARNING,
-                seg,
-                f"a {node.role} level under a {parent.role} level breaks BSN05 structure "
-                f"{b.root.text('structure')}",
-                element=2,
-                bad_value=parent_id,
-            )
+        elif parent is not None:
+            child_rank, parent_rank = rank.get(node.role), rank.get(parent.role)
+            if child_rank is not None and parent_rank is not None and parent_rank >= child_rank:
+                b.run.issue(
+                    IssueCode.HIERARCHY_INVALID,
+                    Severity.WARNING,
+                    seg,
+                    f"a {node.role} level under a {parent.role} level breaks BSN05 structure {structure}",
+                    element=2,
+                    bad_value=parent_id,
+                )
         if hl_id:
             by_id.setdefault(hl_id, node)
-        parents[id(node)] = parent
-    return parents
+        if parent is None:
+            link = _Link(None, _NO_CHAIN, 0)
+        else:
+            plink = links[id(parent)]
+            link = _Link(parent, _chain_of(parent, plink, links), plink.depth + 1)
+        links[id(node)] = link
+        out.append(link)
+    return out

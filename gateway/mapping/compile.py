@@ -1,0 +1,194 @@
+"""Compile a `MapSpec` into per-tag action tables, once per map (and partner override) at load time.
+
+Each frame of the engine's loop stack is a `State` (the set level, a loop, or a loop at one HL level)
+with a table from tag to one `Action`: capture the values of this segment with these steps, open this
+nested loop, or close the frame. A `Step` is one pick of one field, with its element index, its parsed
+qualifier conditions and its bound converter, so nothing is parsed or dispatched per segment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from gateway.formats.issues import Severity
+from gateway.mapping.conversions import Converter, converter
+from gateway.mapping.spec import FieldSpec, LoopSpec, MapSpec, Pick, Role, parse_pick
+
+TIME_SUFFIX = "\x00time"  # the record key of a datetime field's time of day: name + TIME_SUFFIX
+_ENVELOPE = ("ISA", "GS", "ST")
+
+
+@dataclass(frozen=True, slots=True)
+class CField:
+    name: str
+    conversion: str
+    required: bool
+    many: bool
+    severity: Severity
+    picks: tuple[Pick, ...]
+    time_picks: tuple[Pick, ...]
+    convert: Converter | None  # None: the raw text is kept
+
+
+class Step(NamedTuple):
+    """One pick of one field, registered under its segment tag (a tuple: unpacked in the hot loop)."""
+
+    where: tuple[tuple[int, frozenset[str]], ...]
+    element: int  # 1-based; for `pair` picks, the first qualifier
+    component: int | None  # 1-based; None for the whole element
+    pair_codes: frozenset[str] | None
+    key: str  # the record key it writes (the field name, or its time slot)
+    many: bool
+    priority: int
+    convert: Converter | None  # None: keep the raw text (strings, datetime parts, time slots)
+
+
+@dataclass(slots=True)
+class CScope:
+    steps: dict[str, tuple[Step, ...]]  # by tag
+    fields: tuple[CField, ...]
+    loops: dict[str, CLoop]  # by start tag
+
+
+# What a segment does to the top frame: capture with these steps, open this loop, or close the frame.
+CAPTURE, OPEN, CLOSE = 0, 1, 2
+
+
+class Action(NamedTuple):
+    kind: int
+    steps: tuple[Step, ...] = ()
+    loop: CLoop | None = None
+
+
+_IGNORE = Action(CAPTURE)
+_CLOSE = Action(CLOSE)
+
+
+@dataclass(slots=True)
+class State:
+    """A frame kind: the loop (None at the set level) and the scopes whose fields it reads."""
+
+    loop: CLoop | None
+    scopes: tuple[CScope, ...]
+    actions: dict[str, Action]  # every tag the map names
+    default: Action  # any other tag
+    start: tuple[Step, ...]  # the steps for the loop's own start segment
+    closing: tuple[CField, ...]  # fields to combine (datetime) or check (required) when it closes
+
+
+@dataclass(slots=True)
+class CLoop:
+    name: str
+    start: str
+    members: frozenset[str] | None  # None: every tag but `until`
+    until: frozenset[str]
+    scope: CScope
+    levels: dict[str, tuple[Role, CScope]] | None = None
+    allow: frozenset[str] = frozenset()
+    plain: State | None = None  # set by `_states`
+    level_states: dict[str, tuple[Role, State]] = field(default_factory=dict)
+
+    def holds(self, tag: str) -> bool:
+        return tag not in self.until if self.members is None else tag in self.members
+
+
+@dataclass(frozen=True, slots=True)
+class Program:
+    """A compiled map: the set-level state and the steps for the envelope segments (ISA, GS, ST)."""
+
+    root: State
+    envelope: tuple[tuple[str, tuple[Step, ...]], ...]
+
+    @property
+    def scope(self) -> CScope:
+        return self.root.scopes[0]
+
+
+def compile_spec(spec: MapSpec) -> Program:
+    """The program of a map: header fields plus top-level loops, as per-tag action tables."""
+    scope = _scope(spec.fields, spec.loops, spec.code_tables)
+    root = _state(None, (scope,))
+    envelope = tuple((tag, scope.steps[tag]) for tag in _ENVELOPE if tag in scope.steps)
+    return Program(root, envelope)
+
+
+def _field(name: str, f: FieldSpec, tables: Mapping[str, Mapping[str, str]]) -> CField:
+    severity = Severity(f.severity) if f.severity else (Severity.ERROR if f.required else Severity.WARNING)
+    table = tables[f.code] if f.code else None
+    return CField(
+        name=name,
+        conversion=f.conversion,
+        required=f.required,
+        many=f.many,
+        severity=severity,
+        picks=tuple(parse_pick(p) for p in f.picks),
+        time_picks=tuple(parse_pick(p) for p in f.time),
+        convert=converter(name, f.conversion, severity, table, f.code),
+    )
+
+
+def _step(f: CField, priority: int, pick: Pick, key: str) -> Step:
+    convert = f.convert if key == f.name and not f.many else None
+    return Step(pick.where, pick.element, pick.component, pick.pair_codes, key, f.many, priority, convert)
+
+
+def _scope(
+    fields: Mapping[str, FieldSpec], loops: Mapping[str, LoopSpec], tables: Mapping[str, Mapping[str, str]]
+) -> CScope:
+    compiled = tuple(_field(n, f, tables) for n, f in fields.items())
+    steps: dict[str, list[Step]] = {}
+    for cf in compiled:
+        for prio, pick in enumerate(cf.picks):
+            steps.setdefault(pick.tag, []).append(_step(cf, prio, pick, cf.name))
+        for prio, pick in enumerate(cf.time_picks):
+            steps.setdefault(pick.tag, []).append(_step(cf, prio, pick, cf.name + TIME_SUFFIX))
+    by_start: dict[str, CLoop] = {}
+    for name, loop in loops.items():
+        inner = _scope(loop.fields, loop.loops, tables)
+        levels = None
+        allow: frozenset[str] = frozenset()
+        if loop.hierarchy is not None:
+            levels = {
+                code: (lv.role, _scope(lv.fields, {}, tables)) for code, lv in loop.hierarchy.levels.items()
+            }
+            allow = frozenset(loop.hierarchy.allow)
+        members = None if loop.until or (not loop.segments and loop.hierarchy) else frozenset(loop.segments)
+        by_start[loop.start] = CLoop(name, loop.start, members, frozenset(loop.until), inner, levels, allow)
+    return CScope({t: tuple(s) for t, s in steps.items()}, compiled, by_start)
+
+
+def _state(loop: CLoop | None, scopes: tuple[CScope, ...]) -> State:
+    """The action table of one frame kind; builds the states of the loops it opens on the way."""
+    for child in scopes[0].loops.values():
+        if child.plain is None:
+            child.plain = _state(child, (child.scope,))
+            for code, (role, level) in (child.levels or {}).items():
+                child.level_states[code] = (role, _state(child, (child.scope, level)))
+    tags = set(scopes[0].loops)
+    for scope in scopes:
+        tags.update(scope.steps)
+    if loop is not None:
+        tags.add(loop.start)
+        tags.update(loop.until)
+        tags.update(loop.members or ())
+    actions: dict[str, Action] = {}
+    for tag in sorted(tags):
+        opened = scopes[0].loops.get(tag)
+        if opened is not None:
+            actions[tag] = Action(OPEN, (), opened)
+        elif loop is None or (tag != loop.start and loop.holds(tag)):
+            actions[tag] = Action(CAPTURE, _steps(scopes, tag))
+        else:
+            actions[tag] = _CLOSE
+    # A tag the map does not name opens nothing and has no steps: it belongs to an `until` loop
+    # (and to the set level), and closes a loop that lists its `segments`.
+    default = _IGNORE if loop is None or loop.members is None else _CLOSE
+    start = _steps(scopes, loop.start) if loop is not None else ()
+    closing = tuple(f for s in scopes for f in s.fields if f.conversion == "datetime" or f.required)
+    return State(loop, scopes, actions, default, start, closing)
+
+
+def _steps(scopes: tuple[CScope, ...], tag: str) -> tuple[Step, ...]:
+    return tuple(step for scope in scopes for step in scope.steps.get(tag, ()))

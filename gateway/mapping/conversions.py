@@ -1,0 +1,167 @@
+"""Value conversions of the map language (`as:` and code tables), bound once per field at compile time.
+
+`converter(...)` returns the function the engine calls on each raw value a field picks, or None when
+the raw text is kept as it is (`as: str` without a code table, and `datetime`, which is combined with
+its time when the record closes: `combine_datetime`). A converter reports a value it cannot read as
+an issue at the segment and element it came from, and returns None.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date, datetime, time
+from decimal import Decimal, InvalidOperation
+from typing import Protocol
+
+from gateway.formats.issues import IssueCode, Severity
+from gateway.formats.x12.model import Segment, parse_x12_date, parse_x12_datetime, parse_x12_time
+
+Value = str | Decimal | int | date | time | datetime | list[str]
+
+
+class Reporter(Protocol):
+    def issue(
+        self,
+        code: IssueCode,
+        severity: Severity,
+        seg: Segment | None,
+        message: str,
+        *,
+        element: int | None = None,
+        tag: str | None = None,
+        bad_value: str | None = None,
+    ) -> None: ...
+
+
+# (reporter, raw value, its segment, its element) -> the value, or None when it was rejected (and reported)
+Converter = Callable[[Reporter, str, Segment, int], Value | None]
+
+
+def converter(
+    name: str,
+    conversion: str,
+    severity: Severity,
+    table: Mapping[str, str] | None = None,
+    table_name: str | None = None,
+) -> Converter | None:
+    """The converter of one field (`name` and `severity` are those of its issues)."""
+    if table is not None:
+        return _coded(name, severity, table, table_name)
+    if conversion == "decimal":
+        return _decimal(name, severity)
+    if conversion == "int":
+        return _integer(name, severity)
+    if conversion == "date":
+        return _date(name, severity)
+    if conversion == "time":
+        return _time(name, severity)
+    return None  # "str" and "datetime" keep the raw text
+
+
+def _coded(name: str, severity: Severity, table: Mapping[str, str], table_name: str | None) -> Converter:
+    lookup = table.get
+
+    def convert(report: Reporter, raw: str, seg: Segment, el: int) -> Value | None:
+        code = lookup(raw)
+        if code is None:
+            report.issue(
+                IssueCode.UNKNOWN_CODE,
+                severity,
+                seg,
+                f"{seg.tag}{el:02d} {raw!r} is not in code table {table_name!r} ({name})",
+                element=el,
+                bad_value=raw,
+            )
+        return code
+
+    return convert
+
+
+def _decimal(name: str, severity: Severity) -> Converter:
+    def convert(report: Reporter, raw: str, seg: Segment, el: int) -> Value | None:
+        try:
+            d = Decimal(raw)
+        except InvalidOperation:
+            d = None
+        if d is not None and d.is_finite():
+            return d
+        report.issue(
+            IssueCode.INVALID_NUMBER,
+            severity,
+            seg,
+            f"{name}: {raw!r} is not a number",
+            element=el,
+            bad_value=raw,
+        )
+        return None
+
+    return convert
+
+
+def _integer(name: str, severity: Severity) -> Converter:
+    def convert(report: Reporter, raw: str, seg: Segment, el: int) -> Value | None:
+        if raw.isdigit():
+            return int(raw)
+        report.issue(
+            IssueCode.INVALID_NUMBER,
+            severity,
+            seg,
+            f"{name}: {raw!r} is not a whole number",
+            element=el,
+            bad_value=raw,
+        )
+        return None
+
+    return convert
+
+
+def _date(name: str, severity: Severity) -> Converter:
+    def convert(report: Reporter, raw: str, seg: Segment, el: int) -> Value | None:
+        day = parse_x12_date(raw)
+        if day is None:
+            report.issue(
+                IssueCode.INVALID_DATE,
+                severity,
+                seg,
+                f"{name}: {raw!r} is not a date",
+                element=el,
+                bad_value=raw,
+            )
+        return day
+
+    return convert
+
+
+def _time(name: str, severity: Severity) -> Converter:
+    def convert(report: Reporter, raw: str, seg: Segment, el: int) -> Value | None:
+        clock = parse_x12_time(raw)
+        if clock is None:
+            report.issue(
+                IssueCode.INVALID_TIME,
+                severity,
+                seg,
+                f"{name}: {raw!r} is not a time",
+                element=el,
+                bad_value=raw,
+            )
+        return clock
+
+    return convert
+
+
+def combine_datetime(
+    report: Reporter, name: str, severity: Severity, raw: str, clock: str, source: tuple[Segment, int]
+) -> datetime | None:
+    """An `as: datetime` field's date and time texts as a UTC datetime, or None (reported at `source`)."""
+    value = parse_x12_datetime(raw, clock)
+    if value is None:
+        seg, el = source
+        report.issue(
+            IssueCode.INVALID_DATE,
+            severity,
+            seg,
+            f"{name}: {raw!r} is not a date",
+            element=el,
+            bad_value=raw,
+        )
+    return value
