@@ -35,6 +35,7 @@ class CField:
 class Step(NamedTuple):
     """One pick of one field, registered under its segment tag (a tuple: unpacked in the hot loop)."""
 
+    plain: bool  # a whole element, no condition, not `many` (the engine's short path)
     where: tuple[tuple[int, frozenset[str]], ...]
     element: int  # 1-based; for `pair` picks, the first qualifier
     component: int | None  # 1-based; None for the whole element
@@ -131,7 +132,10 @@ def _field(name: str, f: FieldSpec, tables: Mapping[str, Mapping[str, str]]) -> 
 
 def _step(f: CField, priority: int, pick: Pick, key: str) -> Step:
     convert = f.convert if key == f.name and not f.many else None
-    return Step(pick.where, pick.element, pick.component, pick.pair_codes, key, f.many, priority, convert)
+    plain = not pick.where and pick.component is None and pick.pair_codes is None and not f.many
+    return Step(
+        plain, pick.where, pick.element, pick.component, pick.pair_codes, key, f.many, priority, convert
+    )
 
 
 def _scope(

@@ -206,8 +206,23 @@ class Extraction:
         els = seg[1]
         n = len(els)
         values, priority, sources = rec.values, rec.priority, rec.sources
-        pairs: dict[int, list[tuple[str, int, str]]] | None = None
-        for where, el, comp, codes, key, many, prio, convert in steps:
+        pairs: list[tuple[str, int, str]] = []
+        pairs_from = 0  # the element `pairs` was read from (0: not read yet)
+        for plain, where, el, comp, codes, key, many, prio, convert in steps:
+            if plain:  # the common case, kept short: a whole element, no condition, one value
+                held = priority.get(key)
+                if held is not None and held <= prio:
+                    continue
+                raw = els[el - 1].strip() if el <= n else ""
+                if not raw:
+                    rec.empty.setdefault(key, (seg, el))
+                    continue
+                value = raw if convert is None else convert(self, raw, seg, el)
+                sources[key] = (seg, el)
+                if value is not None:
+                    values[key] = value
+                    priority[key] = prio
+                continue
             if where:
                 matched = True
                 for wel, wcodes in where:
@@ -221,11 +236,9 @@ class Extraction:
                 if held is not None and held <= prio:
                     continue
             if codes is not None:
-                if pairs is None:
-                    pairs = {}
-                found = pairs.get(el)
-                if found is None:
-                    found = pairs[el] = _pairs(els, el)
+                if pairs_from != el:
+                    pairs, pairs_from = _pairs(els, el), el
+                found = pairs
                 if many:
                     raws = [v for q, _, v in found if q in codes]
                     if not raws:

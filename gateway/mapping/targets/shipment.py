@@ -14,8 +14,7 @@ HL, the parent's role comes before the child's in the BSN05 structure, each item
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from gateway.canonical import models as canonical
 from gateway.formats.issues import IssueCode, Severity
@@ -33,6 +32,7 @@ _STRUCTURES = {
     "0004": ("shipment", "order", "item"),
 }
 _PACKAGING = ("tare", "pack")
+_PURPOSES = {p.value: p for p in canonical.ShipmentPurpose}  # a dict lookup is cheaper than the enum call
 _MAX_DEPTH = 64  # ancestors looked at above a node (a bound, not an X12 rule)
 T = TypeVar("T")
 
@@ -70,13 +70,14 @@ def build(b: Build) -> list[canonical.Shipment]:
             if line is not None:
                 lines.append(line)
     weight = _first_of(scope, Record.decimal, "gross_weight")
+    purpose = text("purpose") or "original"
     return [
         canonical.Shipment(
             partner_id=b.ctx.partner_id,
             document_id=b.ctx.document_id,
             occurred_at=occurred_at,
             shipment_id=shipment_id,
-            purpose=canonical.ShipmentPurpose(text("purpose") or "original"),
+            purpose=_PURPOSES.get(purpose) or canonical.ShipmentPurpose(purpose),
             ship_date=_first_of(scope, Record.day, "ship_date"),
             expected_delivery=_first_of(scope, Record.day, "expected_delivery"),
             carrier=text("carrier"),
@@ -100,8 +101,7 @@ def _first_of(scope: tuple[Record, ...], get: Callable[[Record, str], T | None],
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class _Chain:
+class _Chain(NamedTuple):
     """What a node's ancestors (nearest first, at most `_MAX_DEPTH`) tell it, summed up once per node."""
 
     po_number: str | None  # the first PO number up the chain
@@ -112,8 +112,7 @@ class _Chain:
 _NO_CHAIN = _Chain(None, False, None)
 
 
-@dataclass(frozen=True, slots=True)
-class _Link:
+class _Link(NamedTuple):
     parent: Record | None
     above: _Chain  # the node's ancestors
     depth: int  # how many ancestors it has
@@ -191,7 +190,9 @@ def _check_tree(b: Build, nodes: list[Record]) -> list[_Link]:
     for node in nodes:
         seg = node.start
         assert seg is not None
-        hl_id, parent_id = seg.get(1).strip(), seg.get(2).strip()
+        els = seg.elements
+        hl_id = els[0].strip() if els else ""
+        parent_id = els[1].strip() if len(els) > 1 else ""
         if not hl_id or hl_id in by_id:
             b.run.issue(
                 IssueCode.HIERARCHY_INVALID,
