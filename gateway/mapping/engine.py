@@ -141,7 +141,8 @@ class Extraction:
         state = loop.plain
         assert state is not None
         if loop.levels is not None:
-            rec.level = level = seg.get(3).strip()
+            els = seg[1]
+            rec.level = level = els[2].strip() if len(els) > 2 else ""
             found = loop.level_states.get(level)
             if found is not None:
                 rec.role, state = found

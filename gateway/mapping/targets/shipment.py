@@ -114,12 +114,17 @@ _NO_CHAIN = _Chain(None, False, None)
 
 class _Link(NamedTuple):
     parent: Record | None
+    parent_link: _Link | None
     above: _Chain  # the node's ancestors
     depth: int  # how many ancestors it has
 
 
+_TOP = _Link(None, None, _NO_CHAIN, 0)
+
+
 def _line(b: Build, node: Record, above: _Chain, last_order: Record | None) -> canonical.ShipmentLine | None:
-    po_number = node.text("po_number")
+    text = node.text
+    po_number = text("po_number")
     if po_number is None:
         po_number = above.po_number
     if po_number is None and not above.has_order:
@@ -131,19 +136,19 @@ def _line(b: Build, node: Record, above: _Chain, last_order: Record | None) -> c
             element=2,
         )
         po_number = last_order.text("po_number") if last_order is not None else None
-    quantity, unit = node.decimal("quantity"), node.text("unit")
+    quantity, unit = node.decimal("quantity"), text("unit")
     if po_number is None or quantity is None or unit is None:
         b.fail(node, "item HL without a PO number, quantity or unit: line skipped")
         return None
     return canonical.ShipmentLine(
         po_number=po_number,
-        line_number=node.text("line_number"),
-        buyer_item=node.text("buyer_item"),
-        supplier_item=node.text("supplier_item"),
-        upc=node.text("upc"),
+        line_number=text("line_number"),
+        buyer_item=text("buyer_item"),
+        supplier_item=text("supplier_item"),
+        upc=text("upc"),
         quantity=quantity,
         unit=unit,
-        lot=node.text("lot"),
+        lot=text("lot"),
         serials=tuple(dict.fromkeys(node.texts("serials"))),
         sscc=above.sscc,
     )
@@ -158,14 +163,14 @@ def _summary(chain: list[Record]) -> _Chain:
     )
 
 
-def _chain_of(parent: Record, plink: _Link, links: dict[int, _Link]) -> _Chain:
-    """A node's `_Chain` from its parent's: the parent, then the parent's own ancestors."""
+def _below(parent: Record, plink: _Link) -> _Chain:
+    """The `_Chain` of `parent`'s children: the parent, then its own ancestors."""
     if plink.depth + 1 > _MAX_DEPTH:  # the bound cuts the chain: walk it
-        chain: list[Record] = []
-        up: Record | None = parent
-        while up is not None and len(chain) < _MAX_DEPTH:
-            chain.append(up)
-            up = links[id(up)].parent
+        chain = [parent]
+        link: _Link | None = plink
+        while link is not None and link.parent is not None and len(chain) < _MAX_DEPTH:
+            chain.append(link.parent)
+            link = link.parent_link
         return _summary(chain)
     above = plink.above
     po = parent.text("po_number")
@@ -179,8 +184,8 @@ def _chain_of(parent: Record, plink: _Link, links: dict[int, _Link]) -> _Chain:
 
 def _check_tree(b: Build, nodes: list[Record]) -> list[_Link]:
     """Parent and ancestor summary of each node, reporting HL01/HL02 and structure problems."""
-    by_id: dict[str, Record] = {}
-    links: dict[int, _Link] = {}
+    by_id: dict[str, tuple[Record, _Link]] = {}
+    below: dict[int, _Chain] = {}  # by the parent's object id: siblings share it
     out: list[_Link] = []
     structure = b.root.text("structure")
     rank: dict[str | None, int] = {
@@ -213,7 +218,8 @@ def _check_tree(b: Build, nodes: list[Record]) -> list[_Link]:
                     bad_value=hl_id,
                 )
             previous = int(hl_id)
-        parent = by_id.get(parent_id) if parent_id else None
+        found = by_id.get(parent_id) if parent_id else None
+        parent = found[0] if found is not None else None
         if parent_id and parent is None:
             b.run.issue(
                 IssueCode.HIERARCHY_INVALID,
@@ -234,13 +240,15 @@ def _check_tree(b: Build, nodes: list[Record]) -> list[_Link]:
                     element=2,
                     bad_value=parent_id,
                 )
-        if hl_id:
-            by_id.setdefault(hl_id, node)
-        if parent is None:
-            link = _Link(None, _NO_CHAIN, 0)
+        if found is None:
+            link = _TOP
         else:
-            plink = links[id(parent)]
-            link = _Link(parent, _chain_of(parent, plink, links), plink.depth + 1)
-        links[id(node)] = link
+            parent, plink = found
+            above = below.get(id(parent))
+            if above is None:
+                above = below[id(parent)] = _below(parent, plink)
+            link = _Link(parent, plink, above, plink.depth + 1)
+        if hl_id:
+            by_id.setdefault(hl_id, (node, link))
         out.append(link)
     return out
