@@ -5,6 +5,13 @@ time: it reads the source in chunks, splits each chunk on the segment terminator
 separator (C-level `str.split`, no per-character Python work), and keeps only the unterminated tail of a
 chunk for the next one. Memory grows with the largest set, not with the file.
 
+The hot path has no Python code per segment when a chunk is clean (no empty segment, nothing to strip,
+checked once per chunk from the pieces' first and last characters): pieces are split a window at a time
+with `map`, the envelope segments among them are found with `compress`, and each run of set segments
+between them becomes `Segment`s through `zip`/`map`, with offsets from `accumulate` over the pieces'
+lengths. Other chunks, and the last piece of the input, go one segment at a time; both ways give the
+same segments, positions and offsets.
+
 Delimiters come from each ISA (see `isa.py`), so every interchange of a file may use its own. Line
 breaks, blanks and tabs around segments are dropped unless they are themselves a delimiter, so
 newline-terminated, CR/LF-wrapped and indented files read alike. ISB/ISE are skipped; a TA1 inside an
@@ -24,6 +31,8 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Generator, Iterator
+from itertools import accumulate, compress, count, repeat
+from operator import add, itemgetter
 from typing import BinaryIO
 
 from gateway.errors import FormatError
@@ -37,6 +46,9 @@ MAX_SEGMENT_CHARS = 16 << 20  # an unterminated run this long means the terminat
 _BOM = b"\xef\xbb\xbf"
 _PAD = " \t\r\n\x00\x1a"  # allowed around interchanges (blanks, line breaks, NUL and Ctrl-Z padding)
 _LINE_BREAKS = ("\r\n", "\n")
+_WINDOW = 512  # pieces split at once on the fast path
+_head = itemgetter(slice(None, 1))
+_end = itemgetter(slice(-1, None))
 
 
 class _Text:
@@ -133,76 +145,159 @@ def read(
         raise FormatError("the input is empty", Location(file=file_name, offset=0))
 
 
-def _separator(buf: str, term: str) -> str:
-    """The terminator plus the line break that follows it everywhere in `buf`, if one does."""
+def _split(buf: str, term: str) -> tuple[str, list[str]]:
+    """`buf` split on the terminator plus the line break that follows it everywhere, if one does."""
     n = buf.count(term)
     for brk in _LINE_BREAKS:
-        if term + brk in buf and buf.count(term + brk) == n:
-            return term + brk
-    return term
+        if term + brk in buf:
+            pieces = buf.split(term + brk)
+            if len(pieces) == n + 1:
+                return term + brk, pieces
+    return term, buf.split(term)
 
 
 def _segments(
     env: Envelope, text: _Text, buf: str, base: int, delimiters: Delimiters
 ) -> Generator[X12Item, None, tuple[str, int] | None]:
     """Read segments until the input ends (returns None) or an ISA needs reframing (returns the text left)."""
-    term, el = delimiters.segment, delimiters.element
-    used = {term, el, delimiters.component, delimiters.repetition}
-    lead = "".join(c for c in " \t\r\n" if c not in used)
-    trail = "\r" if term == "\n" and "\r" not in used else ""
+    cut = _Cut(delimiters)
+    term = cut.term
     off = base
-    segs = env.segments
-    new = tuple.__new__
     while True:
         eof = text.eof
         if not eof:
             chunk = text.read()
             eof = not chunk
             buf += chunk
-        sep = _separator(buf, term)
-        pieces = buf.split(sep)
-        buf = "" if eof else pieces.pop()
-        if len(buf) > MAX_SEGMENT_CHARS:
-            where = Location(file=env.file_name, offset=off, segment_position=env.position + 1)
+        at = off
+        if buf[:1] in cut.lead:  # blanks before the first segment of the chunk, as the slow path strips
+            rest = buf.lstrip(cut.lead)
+            off += len(buf) - len(rest)
+            buf = rest
+        sep, pieces = _split(buf, term)
+        tail = pieces.pop()
+        if not eof and len(tail) > MAX_SEGMENT_CHARS:
+            where = Location(file=env.file_name, offset=at, segment_position=env.position + 1)
             raise FormatError(f"no segment terminator {term!r} in {MAX_SEGMENT_CHARS} characters", where)
         step = len(sep)
-        for i, piece in enumerate(pieces):
-            start = off
-            off += len(piece) + step
-            if piece[:1] in lead:
-                stripped = piece.lstrip(lead)
+        starts = list(accumulate(map(add, map(len, pieces), repeat(step)), initial=off))
+        off = starts[-1]
+        if eof:
+            pieces.append(tail)
+            starts.append(off + len(tail) + step)
+        clean = len(pieces) - eof if cut.clean(pieces[:-1] if eof else pieces) else 0
+        resumed = yield from cut.pieces(env, pieces, starts, clean)
+        if resumed is not None:
+            i, start = resumed
+            return sep.join([*pieces[i:], *([] if eof else [tail])]), start
+        if eof:
+            yield from env.finish()
+            return None
+        buf = tail
+
+
+class _Cut:
+    """Cuts split text into segments for one interchange (its delimiters; those of an ISA read inline)."""
+
+    def __init__(self, delimiters: Delimiters) -> None:
+        self.term = delimiters.segment
+        self.trail = "\r" if self.term == "\n" and "\r" not in _used(delimiters) else ""
+        self._set(delimiters)
+
+    def _set(self, delimiters: Delimiters) -> None:
+        used = _used(delimiters)
+        self.el = delimiters.element
+        self.lead = "".join(c for c in " \t\r\n" if c not in used)
+
+    def clean(self, pieces: list[str]) -> bool:
+        """True when no piece is empty or has blanks to strip (one C-level pass over the first characters)."""
+        heads = set(map(_head, pieces))
+        if "" in heads or not heads.isdisjoint(self.lead):
+            return False
+        return not self.trail or self.trail not in set(map(_end, pieces))
+
+    def pieces(
+        self, env: Envelope, pieces: list[str], starts: list[int], clean: int
+    ) -> Generator[X12Item, None, tuple[int, int] | None]:
+        """Fold `pieces` (segment texts at `starts`) into `env`; the index and offset of an ISA to reframe.
+
+        The first `clean` pieces need no stripping and none is empty: they are split a window at a time
+        with `map`, and each run of set segments between envelope segments becomes `Segment`s through
+        `zip` and `map`, with no Python code per segment. The rest go one by one.
+        """
+        new = tuple.__new__
+        envelope = ENVELOPE_TAGS.__contains__
+        i = 0
+        while i < clean:
+            el, lead = self.el, self.lead
+            j = min(clean, i + _WINDOW)
+            splits = list(map(str.split, pieces[i:j], repeat(el)))
+            tags = list(map(list.pop, splits, repeat(0)))  # splits[q] keeps the elements
+            k = i
+            for m in [*compress(count(i), map(envelope, tags)), j]:
+                segs = env.segments
+                if k < m and segs is not None:
+                    elements = map(tuple, splits[k - i : m - i])
+                    rows = zip(tags[k - i : m - i], elements, count(len(segs) + 1), starts[k:m])
+                    segs.extend(map(new, repeat(Segment), rows))
+                    k = m
+                while k <= m and k < j:  # m itself, and before it any segment outside a set
+                    els = [tags[k - i], *splits[k - i]]
+                    if (yield from self._control(env, pieces[k], els, starts[k])):
+                        return k, starts[k]
+                    k += 1
+                    if self.el != el or self.lead != lead:  # an ISA read inline changed the delimiters
+                        clean = 0
+                        break
+                if k >= j or not clean:
+                    break
+            i = k
+        for q in range(i, len(pieces)):  # pieces with blanks to strip, empty ones, the last one of the input
+            piece = pieces[q]
+            start = starts[q]
+            if piece[:1] in self.lead:
+                stripped = piece.lstrip(self.lead)
                 if not stripped:
                     continue
                 start += len(piece) - len(stripped)
                 piece = stripped
-            if trail and piece[-1] in trail:
-                piece = piece.rstrip(trail)
-            els = piece.split(el)
-            tag = els[0]
-            if segs is not None and tag not in ENVELOPE_TAGS:
-                segs.append(new(Segment, (tag, tuple(els[1:]), len(segs) + 1, start)))
-                continue
-            if env.interchange is not None and tag != "ISA":
-                yield from env.on_segment(tag, els, start)
-                segs = env.segments
-                continue
-            if not piece.startswith("ISA"):
-                if not piece.strip(_PAD):
-                    continue
-                where = Location(
-                    file=env.file_name, offset=start, segment_position=env.position + 1, segment_tag=tag[:3]
-                )
-                raise FormatError("only an ISA may follow the end of an interchange", where)
-            yield from env.close_interchange(None)
-            frame = frame_isa(piece + term, final=False, location=Location(file=env.file_name, offset=start))
-            if frame is None or frame.length != len(piece) + 1 or frame.delimiters.segment != term:
-                return sep.join([piece, *pieces[i + 1 :], *([] if eof else [buf])]), start
-            header = header_from_frame(frame, offset=start, index=env.interchanges)
-            yield from env.open_interchange(header, check_isa(header, env.isa_location()))
-            el = frame.delimiters.element
-            used = {term, el, frame.delimiters.component, frame.delimiters.repetition}
-            lead = "".join(c for c in " \t\r\n" if c not in used)
+            if self.trail and piece[-1] in self.trail:
+                piece = piece.rstrip(self.trail)
+            els = piece.split(self.el)
             segs = env.segments
-        if eof:
-            yield from env.finish()
-            return None
+            if segs is not None and els[0] not in ENVELOPE_TAGS:
+                segs.append(new(Segment, (els[0], tuple(els[1:]), len(segs) + 1, start)))
+                continue
+            if (yield from self._control(env, piece, els, start)):
+                pieces[q] = piece
+                return q, start
+        return None
+
+    def _control(
+        self, env: Envelope, piece: str, els: list[str], start: int
+    ) -> Generator[X12Item, None, bool]:
+        """An envelope segment, or any segment outside a set; True when an ISA must be reframed."""
+        tag = els[0]
+        if env.interchange is not None and tag != "ISA":
+            yield from env.on_segment(tag, els, start)
+            return False
+        if not piece.startswith("ISA"):
+            if not piece.strip(_PAD):
+                return False
+            where = Location(
+                file=env.file_name, offset=start, segment_position=env.position + 1, segment_tag=tag[:3]
+            )
+            raise FormatError("only an ISA may follow the end of an interchange", where)
+        yield from env.close_interchange(None)
+        term = self.term
+        frame = frame_isa(piece + term, final=False, location=Location(file=env.file_name, offset=start))
+        if frame is None or frame.length != len(piece) + 1 or frame.delimiters.segment != term:
+            return True
+        header = header_from_frame(frame, offset=start, index=env.interchanges)
+        yield from env.open_interchange(header, check_isa(header, env.isa_location()))
+        self._set(frame.delimiters)
+        return False
+
+
+def _used(delimiters: Delimiters) -> set[str | None]:
+    return {delimiters.segment, delimiters.element, delimiters.component, delimiters.repetition}
