@@ -69,12 +69,7 @@ class Extraction:
     def __init__(self, ts: TransactionSet, file: str | None = None) -> None:
         self.ts = ts
         self.component = ts.delimiters.component
-        self.base = Location(
-            file=file,
-            interchange=ts.interchange.control_number,
-            group=ts.group.control_number if ts.group is not None else None,
-            transaction=ts.control_number,
-        )
+        self.file = file
         self.issues: list[Issue] = []
 
     def issue(
@@ -88,12 +83,12 @@ class Extraction:
         tag: str | None = None,
         bad_value: str | None = None,
     ) -> None:
-        b = self.base
+        ts = self.ts
         loc = Location(
-            file=b.file,
-            interchange=b.interchange,
-            group=b.group,
-            transaction=b.transaction,
+            file=self.file,
+            interchange=ts.interchange.control_number,
+            group=ts.group.control_number if ts.group is not None else None,
+            transaction=ts.control_number,
             segment_position=seg.position if seg is not None and seg.position > 0 else None,
             segment_tag=tag or (seg.tag if seg is not None else None),
             element=element,
