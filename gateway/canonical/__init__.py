@@ -20,6 +20,7 @@ from gateway.canonical.models import (
     ComponentRequirement,
     FunctionalAck,
     FunctionalAckSet,
+    GoodsReceipt,
     LineAction,
     Package,
     ProductionOrder,
@@ -29,6 +30,7 @@ from gateway.canonical.models import (
     Shipment,
     ShipmentLine,
     ShipmentPurpose,
+    StockLevel,
     VersionStamp,
 )
 
@@ -48,6 +50,7 @@ __all__ = [
     "ExceptionType",
     "FunctionalAck",
     "FunctionalAckSet",
+    "GoodsReceipt",
     "LineAction",
     "OwnerRole",
     "Package",
@@ -58,6 +61,7 @@ __all__ = [
     "Shipment",
     "ShipmentLine",
     "ShipmentPurpose",
+    "StockLevel",
     "VersionStamp",
     "event_json_schema",
 ]

@@ -17,6 +17,7 @@ from gateway.canonical.models import (
     CanonicalModel,
     Commitment,
     FunctionalAck,
+    GoodsReceipt,
     PurchaseOrder,
     Shipment,
 )
@@ -37,6 +38,7 @@ class EventType(StrEnum):
     SHIPMENT_REPLACED = "shipment.replaced"
     SHIPMENT_DELETED = "shipment.deleted"
     FUNCTIONAL_ACK_RECEIVED = "functional_ack.received"
+    GOODS_RECEIPT_RECORDED = "goods_receipt.recorded"
     DOCUMENT_REJECTED = "document.rejected"
     EXCEPTION_OPENED = "exception.opened"
     EXCEPTION_RESOLVED = "exception.resolved"
@@ -53,7 +55,9 @@ class Event(CanonicalModel):
     partner_id: str | None = None
     document_id: str | None = None
     correlation_id: str
-    data: Commitment | Shipment | FunctionalAck | PurchaseOrder | ExceptionCase | dict[str, Any]
+    data: (
+        Commitment | Shipment | FunctionalAck | PurchaseOrder | ExceptionCase | GoodsReceipt | dict[str, Any]
+    )
 
 
 def event_json_schema() -> dict[str, Any]:

@@ -27,6 +27,7 @@ class ExceptionType(StrEnum):
     DOCUMENT_REJECTED = "document_rejected"
     STALE_UPDATE = "stale_update"
     TRANSMISSION_REJECTED = "transmission_rejected"
+    SHIPMENT_OVERDUE = "shipment_overdue"  # nothing (or not all) shipped by the committed date + grace
 
 
 class Severity(StrEnum):
@@ -68,6 +69,7 @@ OWNERS: dict[ExceptionType, OwnerRole] = {
     ExceptionType.DOCUMENT_REJECTED: OwnerRole.INTEGRATION_OPERATIONS,
     ExceptionType.STALE_UPDATE: OwnerRole.INTEGRATION_OPERATIONS,
     ExceptionType.TRANSMISSION_REJECTED: OwnerRole.INTEGRATION_OPERATIONS,
+    ExceptionType.SHIPMENT_OVERDUE: OwnerRole.BUYER,
 }
 
 

@@ -94,6 +94,28 @@ class ProductionOrder(CanonicalModel):
     components: tuple[ComponentRequirement, ...]
 
 
+class GoodsReceipt(CanonicalModel):
+    """Goods the ERP booked in against a PO line; `receipt_id` is the ERP's (the idempotency key:
+    the same receipt imported again replaces its figures, never adds to them)."""
+
+    receipt_id: str
+    partner_id: str | None = None  # needed only when two partners use the same PO number
+    po_number: str
+    line_number: str
+    quantity: Decimal
+    unit: str
+    received_on: dt.date
+
+
+class StockLevel(CanonicalModel):
+    """On-hand stock of an item at a plant as the ERP last reported it (a snapshot, not a delta)."""
+
+    item: str
+    plant: str
+    quantity: Decimal
+    unit: str
+
+
 # ---------------------------------------------------------------- commitments (855, ORDRSP, cXML, API)
 
 

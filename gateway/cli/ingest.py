@@ -122,6 +122,10 @@ def run_erp_import(settings: Settings, file: Path, *, send: bool, as_json: bool)
         f"imported {len(report.purchase_orders)} purchase orders and "
         f"{len(report.production_orders)} production orders"
     )
+    if report.goods_receipts or report.stock:
+        console.print(f"recorded {len(report.goods_receipts)} goods receipts and {report.stock} stock levels")
+    for receipt_id in report.unmatched_receipts:
+        console.print(f"  [yellow]goods receipt {receipt_id} names no known PO line[/yellow]")
     for po, partner, path in report.sent:
         console.print(f"  850 for PO {po} to {partner}: {path or '(no file drop configured)'}")
     return 0

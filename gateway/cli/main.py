@@ -19,9 +19,11 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 erp_app = typer.Typer(help="ERP purchase orders and production demand.", no_args_is_help=True)
 partners_app = typer.Typer(help="Trading partner configuration.", no_args_is_help=True)
+monitors_app = typer.Typer(help="SLA monitors (missing 997s, 855s and shipments).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(erp_app, name="erp")
 app.add_typer(partners_app, name="partners")
+app.add_typer(monitors_app, name="monitors")
 
 Files = Annotated[list[Path], typer.Argument(help="EDI files to read.", show_default=False)]
 PartnerOpt = Annotated[
@@ -133,6 +135,14 @@ def partners_validate() -> None:
     import gateway.cli.partners as command
 
     raise typer.Exit(command.validate(Settings()))
+
+
+@monitors_app.command("run")
+def monitors_run(as_json: JsonOpt = False) -> None:
+    """Run every SLA monitor once, inline: open and close no_functional_ack, no_po_ack, shipment_overdue."""
+    import gateway.cli.monitors as command
+
+    raise typer.Exit(command.run(Settings(), as_json=as_json))
 
 
 def main() -> None:

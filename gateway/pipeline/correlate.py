@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,18 +15,37 @@ from gateway import canonical, correlation
 from gateway.canonical import EventType, ExceptionType
 from gateway.canonical.exceptions import OWNERS
 from gateway.canonical.exceptions import Severity as CaseSeverity
+from gateway.correlation import cases, sla
+from gateway.correlation.ledger import LineLedger
+from gateway.correlation.units import UnitConverter
+from gateway.partners.registry import PartnerRegistry
+from gateway.pipeline import pegging
 from gateway.store import models as db
 from gateway.store.repositories.cases import ExceptionRepository
 from gateway.store.repositories.erp import PurchaseOrderRepository
 from gateway.store.repositories.messaging import OutboundMessageRepository, OutboxRepository
+from gateway.store.repositories.stock import GoodsReceiptRepository
 from gateway.store.repositories.supply import CommitmentRepository, ShipmentRepository, UpsertOutcome
+
+
+def group_subject(partner_id: str, functional_id: str, group_control: str) -> str:
+    """The subject of cases about one of our outbound functional groups (997 missing or rejecting)."""
+    return f"partner:{partner_id}:group:{functional_id}:{group_control}"
 
 
 class Applier:
     """Stores what one document's events change. One instance per document."""
 
-    def __init__(self, session: Session, *, correlation_id: str, now: dt.datetime) -> None:
+    def __init__(
+        self,
+        session: Session,
+        *,
+        correlation_id: str,
+        now: dt.datetime,
+        partners: PartnerRegistry | None = None,
+    ) -> None:
         self.session = session
+        self.partners = partners
         self.correlation_id = correlation_id
         self.now = now
         self.outbox = OutboxRepository(session)
@@ -92,6 +112,37 @@ class Applier:
         if result.resolve_scope is not None:
             self._resolve_scope(result.resolve_scope, opened, f"cleared by document {document_id}")
         self.open_cases(result.exceptions_to_open, document_id)
+        self._clear_overdue(partner_id, result.ledger_updates.values(), document_id)
+        self.repeg(pegging.pairs_of_lines(self.session, partner_id, result.ledger_updates), document_id)
+
+    def _clear_overdue(self, partner_id: str, ledgers: Iterable[LineLedger], document_id: str | None) -> None:
+        """Resolve `shipment_overdue` (opened by the monitors) on lines that are no longer overdue."""
+        known = self.partners is not None and partner_id in self.partners
+        grace = self.partners.get(partner_id).sla.ship_grace_days if self.partners and known else 0
+        self.resolve_cases(
+            (
+                (ExceptionType.SHIPMENT_OVERDUE, cases.line_subject(led.po_number, led.line_number))
+                for led in ledgers
+                if sla.overdue_quantity(led, grace, self.now.date()) is None
+            ),
+            note=f"no longer overdue (document {document_id})",
+        )
+
+    # ------------------------------------------------------------ production at risk
+
+    def _converter_of(self, partner_id: str) -> UnitConverter:
+        if self.partners is None or partner_id not in self.partners:
+            return UnitConverter()
+        return correlation.PartnerTerms.from_config(self.partners.get(partner_id)).converter
+
+    def repeg(self, pairs: Iterable[tuple[str, str]], document_id: str | None) -> None:
+        """Re-peg each (item, plant): open or refresh its production_at_risk cases, auto-resolve the
+        ones now covered in time."""
+        for pair in sorted(set(pairs)):
+            found = pegging.evaluate(self.session, pair, self._converter_of, self.now)
+            note = f"covered in time (by document {document_id})" if document_id else "covered in time"
+            self.resolve_cases(((ExceptionType.PRODUCTION_AT_RISK, s) for s in found.to_resolve), note=note)
+            self.open_cases(found.result.cases, document_id)
 
     # ------------------------------------------------------------ per event type
 
@@ -103,6 +154,11 @@ class Applier:
             c, is_stale=result.stale, purchase_order_line_id=line.id if line else None, at=self.now
         )
         self._store(c.partner_id, result, c.document_id)
+        if state is not None and not result.stale:
+            self.resolve_cases(
+                [(ExceptionType.NO_PO_ACK, cases.po_subject(c.po_number))],
+                note=f"acknowledged by document {c.document_id}",
+            )
         kind = EventType.COMMITMENT_STALE if result.stale else EventType.COMMITMENT_RECORDED
         self.emit(kind, c, partner_id=c.partner_id, document_id=c.document_id)
 
@@ -138,6 +194,39 @@ class Applier:
         """An 850 from an ERP that emits its orders as EDI: the order is imported as from JSON."""
         self.orders.upsert(po, at=self.now)
         self.emit(EventType.PURCHASE_ORDER_IMPORTED, po, partner_id=po.partner_id, document_id=None)
+        if po.plant is not None:
+            self.repeg(((line.buyer_item, po.plant) for line in po.lines), None)
+
+    def goods_receipt(self, gr: canonical.GoodsReceipt) -> bool:
+        """Record an ERP goods receipt and set its line's received quantity to the sum of the line's
+        receipts (in the line's unit), so the same receipt id again never counts twice. Receipts in a
+        unit that does not convert are recorded and not counted. False when the PO line is unknown."""
+        receipts = GoodsReceiptRepository(self.session)
+        receipts.upsert(gr, at=self.now)
+        row = self.orders.get(gr.po_number, partner_id=gr.partner_id)
+        self.emit(
+            EventType.GOODS_RECEIPT_RECORDED,
+            gr,
+            partner_id=row.partner_id if row is not None else gr.partner_id,
+            document_id=None,
+        )
+        state = self.orders.state(gr.po_number, partner_id=row.partner_id) if row is not None else None
+        line = state.po.line(gr.line_number) if state is not None else None
+        if state is None or line is None:
+            return False
+        partner_id = state.po.partner_id
+        ledger = state.ledger(line)
+        convert = self._converter_of(partner_id)
+        received = [
+            convert.convert(r.quantity, r.unit, ledger.unit, line.buyer_item)
+            for r in receipts.for_line(partner_id, gr.po_number, gr.line_number)
+        ]
+        total = sum((q for q in received if q is not None), Decimal(0))
+        if state.ledgers.get(line.line_number) is None or total != ledger.received_quantity:
+            self.orders.save_ledger(partner_id, ledger.model_copy(update={"received_quantity": total}))
+            if state.po.plant is not None:
+                self.repeg([(line.buyer_item, state.po.plant)], None)
+        return True
 
     def functional_ack(self, ack: canonical.FunctionalAck) -> None:
         messages = OutboundMessageRepository(self.session)
@@ -145,7 +234,9 @@ class Applier:
             EventType.FUNCTIONAL_ACK_RECEIVED, ack, partner_id=ack.partner_id, document_id=ack.document_id
         )
         sent = messages.find_by_group(ack.partner_id, ack.group_control_number)
-        subject = f"group:{ack.functional_id}:{ack.group_control_number}"
+        # Group control numbers are per partner: the subject names the partner, or two partners'
+        # group 1 would be one case.
+        subject = group_subject(ack.partner_id, ack.functional_id, ack.group_control_number)
         if sent is None:
             return
         status = {

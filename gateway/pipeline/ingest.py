@@ -153,7 +153,9 @@ class _Run:
     ) -> None:
         self.session, self.rt, self.receipt, self.report, self.now = session, rt, receipt, report, now
         self.duplicate_of = duplicate_of
-        self.applier = Applier(session, correlation_id=receipt.correlation_id or receipt.id, now=now)
+        self.applier = Applier(
+            session, correlation_id=receipt.correlation_id or receipt.id, now=now, partners=rt.partners
+        )
         self.documents = DocumentRepository(session)
         self.steps = ProcessingStepRepository(session)
         self.interchanges = InterchangeRepository(session)

@@ -16,11 +16,13 @@ import importlib
 import logging
 import warnings
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypedDict, cast
 
 from arq import Retry
 from arq.connections import ArqRedis, RedisSettings
+from arq.cron import CronJob, cron
 from arq.worker import Function, Worker, func
 from sqlalchemy import Engine, orm
 
@@ -31,6 +33,21 @@ from gateway.worker import enqueue
 log = logging.getLogger(__name__)
 
 DEFAULT_TASK_MODULES = ("gateway.worker.tasks",)
+
+
+# Cron jobs: registered task name -> when it runs (arq `cron` keywords). The SLA monitors look for
+# missing 997s, 855s and shipments every quarter of an hour; the task is safe to run twice.
+@dataclass(frozen=True)
+class Schedule:
+    """When a cron job runs (arq `cron` fields; None means every)."""
+
+    hour: set[int] | None = None
+    minute: set[int] | None = None
+
+
+CRON_SCHEDULE: dict[str, Schedule] = {
+    "monitors.run": Schedule(minute={0, 15, 30, 45}),
+}
 
 
 class WorkerContext(TypedDict, total=False):
@@ -72,6 +89,27 @@ def arq_function(spec: enqueue.TaskSpec) -> Function:
 
     run.__qualname__ = run.__name__ = spec.name
     return func(run, name=spec.name, max_tries=spec.max_tries, timeout=spec.timeout_s)
+
+
+def cron_jobs(schedule: dict[str, Schedule] | None = None) -> list[CronJob]:
+    """The cron jobs of the registered tasks named in `schedule` (unregistered names are skipped)."""
+    registered = enqueue.registered()
+    jobs: list[CronJob] = []
+    for name, when in sorted((schedule if schedule is not None else CRON_SCHEDULE).items()):
+        spec = registered.get(name)
+        if spec is None:
+            log.warning("cron job %s has no registered task; not scheduled", name)
+            continue
+        jobs.append(
+            cron(
+                arq_function(spec).coroutine,
+                name=f"cron:{name}",
+                hour=when.hour,
+                minute=when.minute,
+                unique=True,
+            )
+        )
+    return jobs
 
 
 def import_task_modules(modules: Iterable[str]) -> None:
@@ -120,6 +158,7 @@ def worker_settings(
 
     return {
         "functions": functions,
+        "cron_jobs": cron_jobs(),
         "queue_name": queue_name,
         "redis_settings": RedisSettings.from_dsn(settings.redis_url),
         "on_startup": on_startup,

@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+import datetime as dt
+
 import httpx
 import pytest
 
+from gateway import canonical
+from gateway.canonical.exceptions import OWNERS, Severity
 from gateway.pipeline.runtime import Runtime
 from gateway.store import repositories as repo
 from gateway.store.session import session_scope
 from tests.api import builders
+from tests.api.builders import AT
 from tests.api.problem import assert_problem
 
 pytestmark = pytest.mark.anyio
@@ -46,6 +51,47 @@ async def test_lists_exceptions_with_filters(
     assert planner["items"] == []
     page = (await client.get("/v1/exceptions", params={"partner_id": partner_id, "limit": 1})).json()
     assert page["next_offset"] == 1
+
+
+def store_at_risk(runtime: Runtime, partner_id: str, order_id: str, opened_at: dt.datetime) -> int:
+    with session_scope(runtime.sessionmaker) as session:
+        row, _ = repo.ExceptionRepository(session).open_or_touch(
+            canonical.ExceptionCase(
+                type=canonical.ExceptionType.PRODUCTION_AT_RISK,
+                severity=Severity.CRITICAL,
+                partner_id=partner_id,
+                subject=f"production:{order_id}:item:PSU",
+                message=f"{order_id} short of PSU",
+                owner=OWNERS[canonical.ExceptionType.PRODUCTION_AT_RISK],
+                impacted_production_orders=(order_id, "MO-Z"),
+                opened_at=opened_at,
+            ),
+            at=opened_at,
+        )
+        return row.id
+
+
+async def test_lists_exceptions_by_production_order_severity_and_age(
+    client: httpx.AsyncClient, runtime: Runtime, partner_id: str
+) -> None:
+    short = store_case(runtime, partner_id, f"PO-{partner_id}")  # opened at AT, medium
+    old = store_at_risk(runtime, partner_id, "MO-1", AT - dt.timedelta(hours=30))
+    new = store_at_risk(runtime, partner_id, "MO-12", AT - dt.timedelta(hours=2))
+
+    async def ids(**params: str) -> list[int]:
+        answer = await client.get("/v1/exceptions", params={"partner_id": partner_id, **params})
+        assert answer.status_code == 200, answer.text
+        return [item["id"] for item in answer.json()["items"]]
+
+    assert await ids(production_order="MO-1") == [old]  # an exact element, not a prefix of MO-12
+    assert await ids(production_order="MO-Z") == [old, new]
+    assert await ids(production_order="MO-9") == []
+    assert await ids(severity="critical") == [old, new]
+    assert await ids(severity="medium") == [short]
+    assert await ids(min_age_hours="2") == [old, new]  # exactly two hours old counts
+    assert await ids(min_age_hours="24") == [old]
+    assert await ids(opened_before=(AT - dt.timedelta(hours=2)).isoformat()) == [old]
+    assert await ids(min_age_hours="1", opened_before=(AT - dt.timedelta(hours=2)).isoformat()) == [old]
 
 
 async def test_shows_an_exception_with_its_history(
@@ -152,6 +198,9 @@ async def test_invalid_action_body_is_a_422_problem(
         "/v1/exceptions?type=weird",
         "/v1/exceptions?owner=nobody",
         "/v1/exceptions?limit=0",
+        "/v1/exceptions?severity=urgent",
+        "/v1/exceptions?min_age_hours=-1",
+        "/v1/exceptions?opened_before=2026-03-02T09:30:00",  # no offset: ambiguous
     ],
 )
 async def test_invalid_exception_parameters_are_a_422_problem(client: httpx.AsyncClient, url: str) -> None:

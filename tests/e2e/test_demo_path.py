@@ -1,6 +1,7 @@
 """The demo journey end to end, on SQLite and on PostgreSQL: ERP orders in → 850s in each supplier's
 outbox → the suppliers' 997s, 855s and 856s received → acks out, the 850s marked acknowledged, the
-eight exceptions of `samples/README.md` open, and the event feed telling it all in cursor order."""
+exceptions of `samples/README.md` open (eight from the documents, three production-at-risk), and
+the event feed telling it all in cursor order."""
 
 from __future__ import annotations
 
@@ -43,6 +44,10 @@ EXPECTED_EXCEPTIONS = {
     ("over_shipment", "4500001003", "4"),
     ("unknown_line", "4500001003", "5"),
     ("unknown_po", "4500009999", "1"),
+    # and the production-at-risk cases that follow (named by their first responsible PO line):
+    ("production_at_risk", "4500001002", "1"),  # MO-70001, PLS-2001: 40 EA committed 19 days late
+    ("production_at_risk", "4500001003", "2"),  # MO-70001, ELC-3002: line rejected, 150 EA short
+    ("production_at_risk", "4500001003", "3"),  # MO-70002, ELC-3003: 250 of 300 EA committed
 }
 
 # What each partner's 997 (in samples/) says about our first group.
@@ -136,7 +141,7 @@ def test_the_sample_orders_go_out_as_850s_and_the_suppliers_answers_come_back_co
     for partner in PARTNERS:
         assert acknowledged_groups(rt, partner) == inbound_groups(partner, {"855", "856"}), partner
 
-    # Exactly the eight exceptions the samples README lists.
+    # Exactly the eight exceptions the samples README lists, and the three production-at-risk cases.
     assert case_keys(rt) == EXPECTED_EXCEPTIONS
 
     with session_scope(rt.sessionmaker) as session:

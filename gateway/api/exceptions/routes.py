@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
+from pydantic import AwareDatetime
 from sqlalchemy.orm import Session
 
 from gateway.api import problems
 from gateway.api.deps import DbSession, RuntimeDep
 from gateway.api.exceptions import schemas
 from gateway.api.params import DEFAULT_LIMIT, Key, Limit, Offset, PartnerFilter, next_offset
-from gateway.canonical.exceptions import ExceptionStatus, ExceptionType, OwnerRole
+from gateway.canonical.exceptions import ExceptionStatus, ExceptionType, OwnerRole, Severity
 from gateway.store import models as db
 from gateway.store import repositories as repo
 
@@ -28,20 +30,36 @@ ExceptionId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The exception
 )
 def list_exceptions(
     session: DbSession,
+    runtime: RuntimeDep,
     type: Annotated[ExceptionType | None, Query()] = None,
     partner_id: PartnerFilter = None,
     po_number: Annotated[Key | None, Query()] = None,
     status: Annotated[ExceptionStatus | None, Query()] = None,
     owner: Annotated[OwnerRole | None, Query()] = None,
+    severity: Annotated[Severity | None, Query()] = None,
+    production_order: Annotated[
+        Key | None, Query(description="Only exceptions naming this production order as impacted.")
+    ] = None,
+    opened_before: Annotated[
+        AwareDatetime | None, Query(description="Only exceptions opened before this time (with offset).")
+    ] = None,
+    min_age_hours: Annotated[
+        int | None, Query(ge=0, le=24 * 366 * 10, description="Only exceptions at least this many hours old.")
+    ] = None,
     limit: Limit = DEFAULT_LIMIT,
     offset: Offset = 0,
 ) -> schemas.ExceptionListRead:
+    opened_by = runtime.clock.now() - dt.timedelta(hours=min_age_hours) if min_age_hours is not None else None
     rows = repo.ExceptionRepository(session).list(
         type=type,
         partner_id=partner_id,
         po_number=po_number,
         status=status,
         owner=owner,
+        severity=severity,
+        production_order=production_order,
+        opened_before=opened_before,
+        opened_by=opened_by,
         limit=limit + 1,
         offset=offset,
     )

@@ -31,6 +31,7 @@ from gateway.store.models.messaging import (
     OutboundStatus,
     OutboxEvent,
 )
+from gateway.store.models.stock import GoodsReceipt, StockLevel
 from gateway.store.models.supply import Commitment, Shipment, ShipmentLine
 
 metadata = Base.metadata
@@ -46,6 +47,7 @@ __all__ = [
     "DocumentStatus",
     "ExceptionCase",
     "ExceptionHistory",
+    "GoodsReceipt",
     "Interchange",
     "InterchangeStatus",
     "OutboundMessage",
@@ -62,5 +64,6 @@ __all__ = [
     "ShipmentLine",
     "Stage",
     "StepStatus",
+    "StockLevel",
     "metadata",
 ]

@@ -19,6 +19,7 @@ from gateway.store.repositories.messaging import (
     OutboundMessageRepository,
     OutboxRepository,
 )
+from gateway.store.repositories.stock import GoodsReceiptRepository, StockRepository
 from gateway.store.repositories.supply import (
     CommitmentRepository,
     ShipmentRepository,
@@ -33,6 +34,7 @@ __all__ = [
     "ControlNumberRepository",
     "DocumentRepository",
     "ExceptionRepository",
+    "GoodsReceiptRepository",
     "InterchangeRepository",
     "OutboundMessageRepository",
     "OutboxRepository",
@@ -44,5 +46,6 @@ __all__ = [
     "ShipmentRepository",
     "ShipmentUpsert",
     "ShippedTotal",
+    "StockRepository",
     "UpsertOutcome",
 ]

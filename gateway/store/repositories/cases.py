@@ -10,11 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, exists, func, literal, select, type_coerce
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 
 from gateway import canonical
-from gateway.canonical.exceptions import ExceptionStatus, ExceptionType, OwnerRole
+from gateway.canonical.exceptions import ExceptionStatus, ExceptionType, OwnerRole, Severity
 from gateway.errors import ConflictError, NotFoundError
 from gateway.store import models as db
 from gateway.store.repositories.base import Repository
@@ -93,6 +94,15 @@ class ExceptionRepository(Repository):
             db.ExceptionCase.status.in_(ACTIVE),
         )
         return self.session.scalars(query).one_or_none()
+
+    def active_ending_with(self, type: ExceptionType, suffix: str) -> Sequence[db.ExceptionCase]:
+        """Active cases of a type whose subject ends with `suffix` (taken literally, no wildcards)."""
+        query = select(db.ExceptionCase).where(
+            db.ExceptionCase.type == type,
+            db.ExceptionCase.status.in_(ACTIVE),
+            db.ExceptionCase.subject.endswith(suffix, autoescape=True),
+        )
+        return self.session.scalars(query.order_by(db.ExceptionCase.id)).all()
 
     def get(self, case_id: int) -> db.ExceptionCase | None:
         return self.session.get(db.ExceptionCase, case_id)
@@ -190,11 +200,20 @@ class ExceptionRepository(Repository):
         owner: OwnerRole | None = None,
         po_number: str | None = None,
         opened_before: dt.datetime | None = None,
+        opened_by: dt.datetime | None = None,
+        severity: Severity | None = None,
+        production_order: str | None = None,
         limit: int = 100,
         offset: int = 0,
     ) -> Sequence[db.ExceptionCase]:
-        """Oldest first (the queue order); `status` may be several (e.g. `ACTIVE`)."""
+        """Oldest first (the queue order); `status` may be several (e.g. `ACTIVE`).
+        `opened_before` is exclusive, `opened_by` inclusive (an age of at least N hours);
+        `production_order`: cases naming it among their impacted production orders."""
         query = select(db.ExceptionCase)
+        if severity is not None:
+            query = query.where(db.ExceptionCase.severity == severity)
+        if production_order is not None:
+            query = query.where(self._impacting(production_order))
         if isinstance(status, ExceptionStatus):
             query = query.where(db.ExceptionCase.status == status)
         elif status is not None:
@@ -209,8 +228,19 @@ class ExceptionRepository(Repository):
             query = query.where(db.ExceptionCase.po_number == po_number)
         if opened_before is not None:
             query = query.where(db.ExceptionCase.opened_at < opened_before)
+        if opened_by is not None:
+            query = query.where(db.ExceptionCase.opened_at <= opened_by)
         query = query.order_by(db.ExceptionCase.opened_at, db.ExceptionCase.id)
         return self.session.scalars(query.limit(limit).offset(offset)).all()
+
+    def _impacting(self, order_id: str) -> ColumnElement[bool]:
+        """`impacted_production_orders` (a JSON array) holds `order_id`: JSONB containment on
+        PostgreSQL (exact element match), `json_each` on SQLite."""
+        column = db.ExceptionCase.impacted_production_orders
+        if self.session.get_bind().dialect.name == "postgresql":
+            return type_coerce(column, postgresql.JSONB).contains([order_id])
+        each = func.json_each(column).table_valued("value")
+        return exists(select(literal(1)).select_from(each).where(each.c.value == order_id))
 
     @staticmethod
     def canonical(row: db.ExceptionCase) -> canonical.ExceptionCase:

@@ -148,14 +148,29 @@ class PurchaseOrderRepository(Repository):
     def state(self, po_number: str, *, partner_id: str) -> PurchaseOrderState | None:
         """The PO with the stored ledgers of its lines, as correlation reads it."""
         row = self.get(po_number, partner_id=partner_id)
-        if row is None:
-            return None
+        return None if row is None else self.state_of(row)
+
+    def state_of(self, row: db.PurchaseOrder) -> PurchaseOrderState:
         ledgers = {
             line.line_number: LineLedger.model_validate(line.ledger)
             for line in row.lines
             if line.ledger is not None
         }
         return PurchaseOrderState(po=self.canonical(row), ledgers=ledgers)
+
+    def states_for_item(self, item: str, plant: str) -> Sequence[PurchaseOrderState]:
+        """Every PO for `plant` with a line ordering `item` (cancelled lines included), as `state`
+        gives them; by partner and PO number."""
+        ordering = select(db.PurchaseOrderLine.purchase_order_id).where(
+            db.PurchaseOrderLine.buyer_item == item
+        )
+        query = (
+            select(db.PurchaseOrder)
+            .where(db.PurchaseOrder.plant == plant, db.PurchaseOrder.id.in_(ordering))
+            .options(selectinload(db.PurchaseOrder.lines))
+            .order_by(db.PurchaseOrder.partner_id, db.PurchaseOrder.po_number)
+        )
+        return [self.state_of(row) for row in self.session.scalars(query)]
 
     def save_ledger(self, partner_id: str, ledger: LineLedger) -> db.PurchaseOrderLine:
         """Store a line's ledger (as returned by correlation) and its flat projection."""

@@ -101,6 +101,7 @@ class OutboxRepository(Repository):
 _PAYLOAD_BY_PREFIX: dict[str, type[BaseModel]] = {
     "purchase_order.": canonical.PurchaseOrder,
     "exception.": canonical.ExceptionCase,
+    "goods_receipt.": canonical.GoodsReceipt,
 }
 
 

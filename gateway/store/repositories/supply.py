@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -191,6 +191,19 @@ class ShipmentRepository(Repository):
             .options(selectinload(db.Shipment.lines))
         )
         return self.session.scalars(query).one_or_none()
+
+    def arrivals(self, partner_id: str, shipment_ids: Iterable[str]) -> dict[str, dt.date | None]:
+        """When each shipment is expected: its expected delivery, else its ship date, else None.
+        Unknown and deleted shipments are absent."""
+        ids = sorted(set(shipment_ids))
+        if not ids:
+            return {}
+        query = select(db.Shipment.shipment_id, db.Shipment.expected_on, db.Shipment.ship_on).where(
+            db.Shipment.partner_id == partner_id,
+            db.Shipment.shipment_id.in_(ids),
+            db.Shipment.is_deleted.is_(False),
+        )
+        return {sid: expected or shipped for sid, expected, shipped in self.session.execute(query)}
 
     def list_for_po(self, partner_id: str, po_number: str) -> Sequence[db.Shipment]:
         """Non-deleted shipments with a line for the PO, lines loaded, oldest first."""

@@ -1,0 +1,106 @@
+"""SLA monitors on SQLite and PostgreSQL, with the runtime's fixed clock moved on: a missing 997, a
+missing 855 and a missing shipment each open one case, and the document that was missing closes it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from gateway.canonical import ExceptionType
+from gateway.kit.clock import FixedClock
+from gateway.pipeline import ingest, monitors
+from gateway.pipeline.runtime import Runtime
+from gateway.store.repositories.cases import ACTIVE, ExceptionRepository
+from gateway.store.session import session_scope
+from tests.pipeline.support import case_keys, import_orders, sample
+
+ACME_PO = "4500001001"
+NFA, NPA, OVERDUE = (
+    str(ExceptionType.NO_FUNCTIONAL_ACK),
+    str(ExceptionType.NO_PO_ACK),
+    str(ExceptionType.SHIPMENT_OVERDUE),
+)
+
+
+def run_monitors(rt: Runtime) -> monitors.MonitorReport:
+    with session_scope(rt.sessionmaker) as session:
+        return monitors.run(session, rt)
+
+
+def advance(rt: Runtime, **delta: float) -> None:
+    assert isinstance(rt.clock, FixedClock)
+    rt.clock.advance(dt.timedelta(**delta))
+
+
+def receive(rt: Runtime, partner: str, name: str) -> None:
+    ingest.receive(rt, sample(partner, name), channel="test", file_name=name)
+
+
+def sla_cases(rt: Runtime) -> set[tuple[str, str | None, str | None]]:
+    return {k for k in case_keys(rt) if k[0] in (NFA, NPA, OVERDUE)}
+
+
+def active_subjects(rt: Runtime, type_: ExceptionType) -> list[str]:
+    with session_scope(rt.sessionmaker) as session:
+        rows = ExceptionRepository(session).list(status=ACTIVE, type=type_, limit=1000)
+        return sorted(r.subject for r in rows)
+
+
+def test_nothing_is_overdue_within_the_partners_windows(runtime: Runtime) -> None:
+    import_orders(runtime, send=True)
+    advance(runtime, hours=3)  # every functional-ack window is at least 4 hours
+    report = run_monitors(runtime)
+    assert (report.opened, report.resolved) == ([], [])
+
+
+def test_a_missing_997_and_855_open_cases_that_the_997_and_855_close(runtime: Runtime) -> None:
+    rt = runtime
+    import_orders(rt, send=True)
+    advance(rt, hours=5)  # past acme's and cascade's 4 hours, within borealis's 8
+    report = run_monitors(rt)
+    assert sorted(report.opened) == [
+        f"{NFA} partner:acme-fasteners:group:PO:1",
+        f"{NFA} partner:cascade-electronics:group:PO:1",
+    ]
+    assert {(k[0], k[1]) for k in sla_cases(rt)} == {(NFA, None)}
+
+    run_monitors(rt)  # running again opens no duplicate
+    assert active_subjects(rt, ExceptionType.NO_FUNCTIONAL_ACK) == [
+        "partner:acme-fasteners:group:PO:1",
+        "partner:cascade-electronics:group:PO:1",
+    ]
+
+    advance(rt, hours=20)  # 25 hours: acme's and cascade's 855 windows (24 h) have passed
+    run_monitors(rt)
+    assert (NPA, ACME_PO, None) in sla_cases(rt)
+
+    receive(rt, "acme-fasteners", "997_000000417.edi")
+    receive(rt, "acme-fasteners", "855_000000418.edi")
+    assert (NPA, ACME_PO, None) not in sla_cases(rt)
+    with session_scope(rt.sessionmaker) as session:
+        cases = ExceptionRepository(session).list(type=ExceptionType.NO_FUNCTIONAL_ACK, limit=100)
+        by_partner = {c.partner_id: str(c.status) for c in cases}
+    assert by_partner["acme-fasteners"] == "auto_resolved"
+    assert by_partner["cascade-electronics"] == "open"
+
+
+def test_a_line_not_shipped_by_its_committed_date_plus_grace_is_overdue_until_shipped(
+    runtime: Runtime,
+) -> None:
+    rt = runtime
+    import_orders(rt, send=True)
+    receive(rt, "acme-fasteners", "997_000000417.edi")
+    receive(rt, "acme-fasteners", "855_000000418.edi")  # commits every line for 2025-03-17
+    advance(rt, days=12)  # 2025-03-17 15:00: on the committed date, within the 1-day grace
+    run_monitors(rt)
+    assert not any(k[0] == OVERDUE for k in sla_cases(rt))
+
+    advance(rt, days=2)  # 2025-03-19: past 03-17 + 1 day
+    run_monitors(rt)
+    assert {k for k in sla_cases(rt) if k[1] == ACME_PO} == {
+        (OVERDUE, ACME_PO, "1"),
+        (OVERDUE, ACME_PO, "2"),
+        (OVERDUE, ACME_PO, "3"),
+    }
+
+    receive(rt, "acme-fasteners", "856_000000431.edi")  # ships every line in full
+    assert {k for k in sla_cases(rt) if k[1] == ACME_PO} == set()

@@ -1,0 +1,23 @@
+"""The arq worker settings: the SLA monitors are a cron job of the registered task."""
+
+from __future__ import annotations
+
+from gateway.settings import Settings
+from gateway.worker import tasks  # noqa: F401  (registers the tasks)
+from gateway.worker.settings import Schedule, cron_jobs, worker_settings
+
+
+def test_the_monitors_run_every_quarter_of_an_hour_as_a_cron_job() -> None:
+    (job,) = cron_jobs()
+    assert job.name == "cron:monitors.run"
+    assert job.minute == {0, 15, 30, 45}
+    assert job.unique
+
+
+def test_a_schedule_naming_an_unregistered_task_is_skipped() -> None:
+    assert cron_jobs({"nothing.here": Schedule(minute={0})}) == []
+
+
+def test_the_worker_settings_carry_the_cron_jobs() -> None:
+    options = worker_settings(Settings(redis_url="redis://127.0.0.1:6379/0"), handle_signals=False)
+    assert [job.name for job in options["cron_jobs"]] == ["cron:monitors.run"]
