@@ -125,7 +125,7 @@ class Applier:
                 for led in ledgers
                 if sla.overdue_quantity(led, grace, self.now.date()) is None
             ),
-            note=f"no longer overdue (document {document_id})",
+            note=f"no longer overdue (document {document_id})" if document_id else "no longer overdue",
         )
 
     # ------------------------------------------------------------ production at risk
@@ -223,7 +223,9 @@ class Applier:
         ]
         total = sum((q for q in received if q is not None), Decimal(0))
         if state.ledgers.get(line.line_number) is None or total != ledger.received_quantity:
-            self.orders.save_ledger(partner_id, ledger.model_copy(update={"received_quantity": total}))
+            after = ledger.model_copy(update={"received_quantity": total})
+            self.orders.save_ledger(partner_id, after)
+            self._clear_overdue(partner_id, [after], None)
             if state.po.plant is not None:
                 self.repeg([(line.buyer_item, state.po.plant)], None)
         return True

@@ -4,10 +4,12 @@ missing 855 and a missing shipment each open one case, and the document that was
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
+from gateway import canonical
 from gateway.canonical import ExceptionType
 from gateway.kit.clock import FixedClock
-from gateway.pipeline import ingest, monitors
+from gateway.pipeline import erp, ingest, monitors
 from gateway.pipeline.runtime import Runtime
 from gateway.store.repositories.cases import ACTIVE, ExceptionRepository
 from gateway.store.session import session_scope
@@ -101,6 +103,19 @@ def test_a_line_not_shipped_by_its_committed_date_plus_grace_is_overdue_until_sh
         (OVERDUE, ACME_PO, "2"),
         (OVERDUE, ACME_PO, "3"),
     }
+
+    # The ERP books line 1 in without any ship notice: received in full is not overdue either.
+    booked = canonical.GoodsReceipt(
+        receipt_id="GR-1",
+        po_number=ACME_PO,
+        line_number="1",
+        quantity=Decimal(5000),
+        unit="EA",
+        received_on=dt.date(2025, 3, 19),
+    )
+    with session_scope(rt.sessionmaker) as session:
+        erp.import_erp(session, rt, erp.ErpFile(goods_receipts=[booked]), send=False)
+    assert {k for k in sla_cases(rt) if k[1] == ACME_PO} == {(OVERDUE, ACME_PO, "2"), (OVERDUE, ACME_PO, "3")}
 
     receive(rt, "acme-fasteners", "856_000000431.edi")  # ships every line in full
     assert {k for k in sla_cases(rt) if k[1] == ACME_PO} == set()
