@@ -32,6 +32,8 @@ canonical_event_adapter: TypeAdapter[Commitment | Shipment | FunctionalAck] = Ty
 class EventType(StrEnum):
     PURCHASE_ORDER_SENT = "purchase_order.sent"
     PURCHASE_ORDER_IMPORTED = "purchase_order.imported"
+    PURCHASE_ORDER_REVISED = "purchase_order.revised"
+    PURCHASE_ORDER_STALE = "purchase_order.stale"  # an older or equal revision imported: nothing changed
     COMMITMENT_RECORDED = "commitment.recorded"
     COMMITMENT_STALE = "commitment.stale"
     SHIPMENT_RECEIVED = "shipment.received"

@@ -5,26 +5,33 @@
     result = mapping.apply_x12(compiled, ts, mapping.MapContext(partner_id="acme", document_id="d-1"))
     result.events, result.issues
 
-Outbound: `purchase_order_to_850(po, version=..., buyer=..., supplier=..., map=registry.outbound(...))`.
+Outbound: `purchase_order_to_850(po, version=..., buyer=..., supplier=..., map=registry.outbound(...))`;
+a revision as an 860: `purchase_order_change_to_860(purchase_order_change(before, after), ...)`.
 """
 
 from gateway.mapping.apply import MappingResult, apply_x12, translate_x12
-from gateway.mapping.outbound import OutboundMap, Party, purchase_order_to_850
+from gateway.mapping.changes import ChangeCode, LineChange, PurchaseOrderChange, purchase_order_change
+from gateway.mapping.outbound import OutboundMap, Party, purchase_order_change_to_860, purchase_order_to_850
 from gateway.mapping.registry import CompiledMap, MapRegistry
 from gateway.mapping.spec import MapSpec, parse_pick
 from gateway.mapping.targets import Event, MapContext
 
 __all__ = [
+    "ChangeCode",
     "CompiledMap",
     "Event",
+    "LineChange",
     "MapContext",
     "MapRegistry",
     "MapSpec",
     "MappingResult",
     "OutboundMap",
     "Party",
+    "PurchaseOrderChange",
     "apply_x12",
     "parse_pick",
+    "purchase_order_change",
+    "purchase_order_change_to_860",
     "purchase_order_to_850",
     "translate_x12",
 ]

@@ -1,7 +1,8 @@
-"""Outbound maps: a PurchaseOrder written as X12 850 body segments (004010/005010), from YAML templates.
+"""Outbound maps: a PurchaseOrder written as X12 850 body segments, and a revision's changes as an
+X12 860 (Purchase Order Change Request - Buyer Initiated), both 004010/005010, from YAML templates.
 
-An outbound map (`edi_maps/x12/850/<version>.out.yaml`) lists segment templates for the header,
-for each PO line and for the trailer. An element is
+An outbound map (`edi_maps/x12/<set>/<version>.out.yaml`) lists segment templates for the header,
+for each PO line (for an 860: each changed line, see `changes.py`) and for the trailer. An element is
 
     "literal", "{path}", "{a|b}" (first non-empty), "{path:table}" (through a code table)
     [QUALIFIER, "{path}"]            a qualifier/value pair, left out whole when the value is empty
@@ -9,7 +10,8 @@ for each PO line and for the trailer. An element is
 
 A segment may carry `when: path` (skip unless set; `a|b` means either) and `each: path` (one segment
 per element of a collection, whose fields are then in scope). Paths read the line or schedule line
-in scope, then the order, then `buyer`, `supplier` and `line_count`. Decimals are written plain
+in scope, then the order, then `buyer`, `supplier`, `line_count` (and for an 860
+`previous_revision`). Decimals are written plain
 (no exponent, no trailing zeros), dates as CCYYMMDD, trailing empty elements are dropped.
 
 Values are not escaped: the writer checks them against the interchange delimiters.
@@ -29,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from gateway.canonical import models as canonical
 from gateway.errors import MappingError
 from gateway.formats.x12.model import Segment
+from gateway.mapping.changes import PurchaseOrderChange
 
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 
@@ -76,12 +79,36 @@ def purchase_order_to_850(
     po: canonical.PurchaseOrder, *, version: str, buyer: Party, supplier: Party, map: OutboundMap
 ) -> list[Segment]:
     """The 850 body (between ST and SE) for `po`; MappingError when the map is not for this release."""
+    base: list[object] = [po, {"buyer": buyer, "supplier": supplier, "line_count": len(po.lines)}]
+    return _body(map, version, base, po.lines)
+
+
+def purchase_order_change_to_860(
+    change: PurchaseOrderChange,
+    *,
+    version: str,
+    buyer: Party,
+    supplier: Party,
+    map: OutboundMap,
+) -> list[Segment]:
+    """The 860 body for a revision's changed lines (one POC loop each)."""
+    if map.set_id != "860":
+        raise MappingError(f"an 860 needs an 860 outbound map, not a {map.set_id} one")
+    extra = {
+        "buyer": buyer,
+        "supplier": supplier,
+        "line_count": change.line_count,
+        "previous_revision": change.previous_revision,
+    }
+    return _body(map, version, [change.po, extra], change.lines)
+
+
+def _body(map: OutboundMap, version: str, base: list[object], lines: Sequence[object]) -> list[Segment]:
     if not any(version.startswith(v) or v.startswith(version) for v in map.versions):
         raise MappingError(f"outbound map for {map.versions} cannot write release {version}")
     writer = _Writer(map.code_tables)
-    base: list[object] = [po, {"buyer": buyer, "supplier": supplier, "line_count": len(po.lines)}]
     out = writer.section(map.header, base)
-    for line in po.lines:
+    for line in lines:
         out += writer.section(map.line, [line, *base])
     out += writer.section(map.trailer, base)
     return [Segment(s.tag, s.elements, position=i) for i, s in enumerate(out, start=2)]

@@ -59,6 +59,7 @@ class X12Settings(Spec):
     functional_ack: FunctionalAckKind = FunctionalAckKind.X997
     ta1: TA1Policy = TA1Policy.ON_REQUEST
     request_997: bool = True  # we expect a 997 for each group we send
+    po_changes: Literal["860", "850"] = "860"  # a new PO revision goes out as an 860, or as a whole new 850
     duplicate_window_days: int = Field(default=90, ge=0)
 
     @field_validator("isa_id")

@@ -1,5 +1,8 @@
 """Outbound X12: envelopes with persisted control numbers, delivery to the partner's outbox, and a
-record of every message sent (so a partner's 997 can be matched to the group it acknowledges)."""
+record of every message sent (so a partner's 997 can be matched to the group it acknowledges).
+
+Purchase orders go out as 850s; a new revision of one the partner already has goes out as an 860
+(or as a new 850, per the partner's `x12.po_changes`)."""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from gateway.channels.filedrop import mailbox_for
 from gateway.errors import PartnerConfigError
 from gateway.formats.x12 import model as x12
 from gateway.formats.x12 import writer
-from gateway.mapping import Party, purchase_order_to_850
+from gateway.mapping import Party, purchase_order_change, purchase_order_change_to_860, purchase_order_to_850
 from gateway.partners.model import PartnerConfig
 from gateway.pipeline.runtime import Runtime
 from gateway.store import models as db
@@ -98,6 +101,51 @@ def send_purchase_order(session: Session, rt: Runtime, po: canonical.PurchaseOrd
         supplier=Party(name=partner.name, id=partner.x12.isa_id),
         map=rt.maps.outbound("x12", "850", version),
     )
+    message = _send_set(session, rt, partner, set_id="850", functional_id="PO", body=body)
+    orders = PurchaseOrderRepository(session)
+    row = orders.require(po.po_number, partner_id=po.partner_id)
+    orders.mark_sent(row.id, at=rt.clock.now())
+    return message
+
+
+def send_purchase_order_change(
+    session: Session, rt: Runtime, before: canonical.PurchaseOrder, after: canonical.PurchaseOrder
+) -> db.OutboundMessage | None:
+    """Tell the partner what revision `after` changes in `before` (the order it has): an 860 with one
+    POC per changed line, or the whole order as a new 850 when its config says `po_changes: "850"`.
+
+    None when no line changed (an 860 without POC loops says nothing), so nothing is written.
+    """
+    partner = rt.partners.get(after.partner_id)
+    if partner.x12 is None:
+        raise PartnerConfigError(f"partner {partner.id} has no x12 settings to send a PO change")
+    if partner.x12.po_changes == "850":
+        return send_purchase_order(session, rt, after)
+    change = purchase_order_change(before, after)
+    if not change.lines:
+        return None
+    version = partner.x12.version
+    me = rt.settings.buyer
+    body = purchase_order_change_to_860(
+        change,
+        version=version,
+        buyer=Party(name=me.name, id=me.gs_id),
+        supplier=Party(name=partner.name, id=partner.x12.isa_id),
+        map=rt.maps.outbound("x12", "860", version),
+    )
+    return _send_set(session, rt, partner, set_id="860", functional_id="PC", body=body)
+
+
+def _send_set(
+    session: Session,
+    rt: Runtime,
+    partner: PartnerConfig,
+    *,
+    set_id: str,
+    functional_id: str,
+    body: list[x12.Segment],
+) -> db.OutboundMessage:
+    """One transaction set in its own group and interchange, to the partner's outbox."""
     st = ControlNumberRepository(session).allocate(partner.id, db.ControlKind.ST)[0]
     st02 = f"{st:04d}"
     envelope = x12_envelope(rt, partner, ack_requested=False)
@@ -107,13 +155,9 @@ def send_purchase_order(session: Session, rt: Runtime, po: canonical.PurchaseOrd
         return writer.write_interchange(
             envelope,
             interchange_control=isa,
-            groups=[writer.GroupToWrite("PO", gs, [writer.SetToWrite("850", st02, body)])],
+            groups=[writer.GroupToWrite(functional_id, gs, [writer.SetToWrite(set_id, st02, body)])],
             prepared_at=now,
             line_break="\n",
         )
 
-    message = deliver_x12(session, rt, partner, kind="850", now=now, render=render, set_controls=(st02,))
-    orders = PurchaseOrderRepository(session)
-    row = orders.require(po.po_number, partner_id=po.partner_id)
-    orders.mark_sent(row.id, at=now)
-    return message
+    return deliver_x12(session, rt, partner, kind=set_id, now=now, render=render, set_controls=(st02,))

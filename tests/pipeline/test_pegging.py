@@ -24,9 +24,10 @@ D = dt.date(2025, 4, 10)
 SUBJECT = "production:MO-1:item:FST-1002"
 
 
-def purchase_order(*, quantity_2: str = "100") -> canonical.PurchaseOrder:
+def purchase_order(*, quantity_2: str = "100", revision: int = 0) -> canonical.PurchaseOrder:
     return canonical.PurchaseOrder(
         po_number=PO,
+        revision=revision,
         partner_id=PARTNER,
         plant="P100",
         order_date=dt.date(2025, 3, 3),
@@ -169,7 +170,7 @@ def test_a_po_revision_that_raises_the_quantity_covers_a_bigger_need(runtime: Ru
     (case,) = active(rt)
     assert case.details["quantity_short"] == "50"
 
-    import_erp(rt, erp.ErpFile(purchase_orders=[purchase_order(quantity_2="150")]))
+    import_erp(rt, erp.ErpFile(purchase_orders=[purchase_order(quantity_2="150", revision=1)]))
     assert active(rt) == []
 
 
