@@ -104,6 +104,37 @@ async def test_shows_an_exception_with_its_history(
     assert body["id"] == case_id
     assert body["status"] == "open"
     assert [(h["actor"], h["action"]) for h in body["history"]] == [("system", "opened")]
+    assert body["source_documents"] == []
+
+
+async def test_shows_an_exception_with_its_source_document_and_a_link_to_the_raw_bytes(
+    client: httpx.AsyncClient, runtime: Runtime, partner_id: str
+) -> None:
+    stored = builders.make_document_in(runtime, partner_id, "acme 855 short.edi")
+    with session_scope(runtime.sessionmaker) as session:
+        row = builders.make_exception(session, partner_id)
+        row.document_id = stored.document_id
+        case_id = row.id
+
+    body = (await client.get(f"/v1/exceptions/{case_id}")).json()
+
+    (source,) = body["source_documents"]
+    assert source == {
+        "id": stored.document_id,
+        "doc_type": "855",
+        "format": "x12",
+        "partner_id": partner_id,
+        "interchange_control": "000000042",
+        "group_control": "42",
+        "set_control": "0001",
+        "status": "correlated",
+        "receipt_id": stored.receipt_id,
+        "received_at": AT.isoformat().replace("+00:00", "Z"),
+        "raw_url": f"/v1/receipts/{stored.receipt_id}/raw",
+    }
+    raw = await client.get(source["raw_url"])
+    assert raw.status_code == 200
+    assert raw.content == builders.raw_bytes(partner_id, "acme 855 short.edi")
 
 
 async def test_acknowledge_then_note_then_resolve(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Query, status
 from pydantic import AwareDatetime
@@ -74,7 +75,7 @@ def list_exceptions(
 @router.get(
     "/v1/exceptions/{exception_id}",
     response_model=schemas.ExceptionDetailRead,
-    summary="One exception with its history",
+    summary="One exception with its history and source documents",
     responses=problems.responses(404, 422),
 )
 def get_exception(exception_id: ExceptionId, session: DbSession) -> schemas.ExceptionDetailRead:
@@ -128,4 +129,32 @@ def _detail(session: Session, row: db.ExceptionCase) -> schemas.ExceptionDetailR
     return schemas.ExceptionDetailRead(
         **schemas.ExceptionRead.model_validate(row).model_dump(),
         history=[schemas.ExceptionHistoryRead.model_validate(entry) for entry in history],
+        source_documents=_sources(session, row),
     )
+
+
+def _sources(session: Session, row: db.ExceptionCase) -> list[schemas.SourceDocumentRead]:
+    """The case's document as a summary (none when it was opened by a monitor or an ERP import, or
+    when the document is gone)."""
+    document = repo.DocumentRepository(session).get(row.document_id) if row.document_id else None
+    if document is None:
+        return []
+    interchange = (
+        repo.InterchangeRepository(session).get(document.interchange_id) if document.interchange_id else None
+    )
+    receipt = repo.ReceiptRepository(session).get(document.receipt_id) if document.receipt_id else None
+    return [
+        schemas.SourceDocumentRead(
+            id=document.id,
+            doc_type=document.doc_type,
+            format=document.format,
+            partner_id=document.partner_id,
+            interchange_control=interchange.control_number if interchange is not None else None,
+            group_control=document.group_control,
+            set_control=document.set_control,
+            status=document.status,
+            receipt_id=document.receipt_id,
+            received_at=receipt.received_at if receipt is not None else None,
+            raw_url=f"/v1/receipts/{quote(receipt.id, safe='')}/raw" if receipt is not None else None,
+        )
+    ]

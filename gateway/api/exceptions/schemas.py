@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from gateway.canonical.exceptions import ExceptionStatus, ExceptionType, OwnerRole, Severity
+from gateway.store import models as db
 
 # Who acted: a user name or a system id. No control characters (PostgreSQL refuses NUL).
 Actor = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$")]
@@ -54,8 +55,28 @@ class ExceptionHistoryRead(BaseModel):
     note: str | None
 
 
+class SourceDocumentRead(BaseModel):
+    """A document the exception came from: its summary, its envelope's control numbers, and where
+    the bytes it was read from are (`raw_url`, when it came in through a receipt)."""
+
+    id: str
+    doc_type: str
+    format: str
+    partner_id: str | None
+    interchange_control: str | None
+    group_control: str | None
+    set_control: str | None
+    status: db.DocumentStatus
+    receipt_id: str | None
+    received_at: dt.datetime | None
+    raw_url: str | None = Field(description="`/v1/receipts/{receipt_id}/raw`: the bytes as received.")
+
+
 class ExceptionDetailRead(ExceptionRead):
     history: list[ExceptionHistoryRead]
+    source_documents: list[SourceDocumentRead] = Field(
+        description="The document(s) that opened the exception; empty for monitors and ERP imports."
+    )
 
 
 class ExceptionActionCreate(BaseModel):
