@@ -67,6 +67,10 @@ def run(session: Session, rt: Runtime) -> MonitorReport:
     return report
 
 
+# The outbound documents a partner's 997 acknowledges, with the GS01 of their groups.
+_ACKED_KINDS = {"850": "PO", "860": "PC"}
+
+
 def _no_functional_ack(
     session: Session, partner: PartnerConfig, now: dt.datetime
 ) -> list[canonical.ExceptionCase]:
@@ -75,32 +79,34 @@ def _no_functional_ack(
     hours = partner.sla.functional_ack_hours
     messages = OutboundMessageRepository(session)
     found: list[canonical.ExceptionCase] = []
-    offset = 0
-    while True:
-        page = messages.list(
-            partner_id=partner.id,
-            kind="850",
-            status=_WAITING,
-            created_before=now - dt.timedelta(hours=hours),
-            limit=_PAGE,
-            offset=offset,
-        )
-        for m in page:
-            found.append(
-                _case(
-                    ExceptionType.NO_FUNCTIONAL_ACK,
-                    partner.id,
-                    group_subject(partner.id, "PO", m.group_control or "?"),
-                    f"no 997 for our 850 group {m.group_control} (interchange {m.interchange_control}) "
-                    f"{hours} hours after it was written",
-                    now,
-                    expected=f"a 997 within {hours} hours",
-                    actual=f"none since {m.created_at.isoformat()}",
-                )
+    for kind, functional_id in _ACKED_KINDS.items():
+        offset = 0
+        while True:
+            page = messages.list(
+                partner_id=partner.id,
+                kind=kind,
+                status=_WAITING,
+                created_before=now - dt.timedelta(hours=hours),
+                limit=_PAGE,
+                offset=offset,
             )
-        if len(page) < _PAGE:
-            return found
-        offset += _PAGE
+            for m in page:
+                found.append(
+                    _case(
+                        ExceptionType.NO_FUNCTIONAL_ACK,
+                        partner.id,
+                        group_subject(partner.id, functional_id, m.group_control or "?"),
+                        f"no 997 for our {kind} group {m.group_control} (interchange "
+                        f"{m.interchange_control}) {hours} hours after it was written",
+                        now,
+                        expected=f"a 997 within {hours} hours",
+                        actual=f"none since {m.created_at.isoformat()}",
+                    )
+                )
+            if len(page) < _PAGE:
+                break
+            offset += _PAGE
+    return found
 
 
 def _purchase_orders(

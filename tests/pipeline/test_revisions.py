@@ -253,3 +253,20 @@ def test_a_partner_that_takes_po_changes_as_850s_gets_the_whole_new_revision(
     ts = read(report.sent[0][2])
     assert [s.get(1) for s in tagged(ts, "PO1")] == ["1", "2", "3", "4", "6"]
     assert [(s.get(1), s.get(2)) for s in tagged(ts, "REF")][:1] == [("PP", "1")]
+
+
+def test_an_860_left_without_a_997_past_the_window_opens_an_sla_case_for_its_pc_group(
+    runtime: Runtime,
+) -> None:
+    from gateway.kit.clock import FixedClock
+    from gateway.pipeline import monitors
+
+    import_(runtime, REV0)
+    import_(runtime, REV1)
+    assert isinstance(runtime.clock, FixedClock)
+    runtime.clock.advance(dt.timedelta(hours=5))  # acme's functional-ack window is 4 hours
+    with session_scope(runtime.sessionmaker) as session:
+        report = monitors.run(session, runtime)
+    opened = [o for o in report.opened if o.startswith("no_functional_ack")]
+    assert any(":group:PC:" in o for o in opened), opened
+    assert any(":group:PO:" in o for o in opened), opened
