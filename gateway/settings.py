@@ -20,6 +20,17 @@ class BuyerIdentity(BaseModel):
     name: str = "Gateway Manufacturing"
 
 
+class WebhookSettings(BaseModel):
+    """Delivery of outbox events to internal webhook subscribers (Standard Webhooks)."""
+
+    max_attempts: int = 8  # then the delivery is dead
+    backoff_base_s: float = 30.0  # first retry after about this long, doubling per attempt
+    backoff_max_s: float = 6 * 3600.0
+    timeout_s: float = 10.0
+    batch: int = 100  # deliveries per sweep
+    jitter_seed: int | None = None  # a fixed seed makes the retry jitter reproducible (tests)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", env_nested_delimiter="__", extra="ignore")
 
@@ -33,6 +44,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     log_json: bool = False
+    subscribers_file: Path | None = None  # webhook subscribers (YAML); unset: no webhooks
+    webhooks: WebhookSettings = WebhookSettings()
+    reconcile_snapshot: Path | None = None  # ERP snapshot of PO lines the reconcile cron job reads
 
     @property
     def effective_database_url(self) -> str:

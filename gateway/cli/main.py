@@ -24,6 +24,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(erp_app, name="erp")
 app.add_typer(partners_app, name="partners")
 app.add_typer(monitors_app, name="monitors")
+webhooks_app = typer.Typer(help="Webhooks to internal subscribers (Standard Webhooks).", no_args_is_help=True)
+app.add_typer(webhooks_app, name="webhooks")
 
 Files = Annotated[list[Path], typer.Argument(help="EDI files to read.", show_default=False)]
 PartnerOpt = Annotated[
@@ -143,6 +145,41 @@ def monitors_run(as_json: JsonOpt = False) -> None:
     import gateway.cli.monitors as command
 
     raise typer.Exit(command.run(Settings(), as_json=as_json))
+
+
+@webhooks_app.command("deliver")
+def webhooks_deliver(
+    once: Annotated[bool, typer.Option("--once", help="One sweep, then exit.")] = False,
+    interval: Annotated[float, typer.Option(help="Seconds between sweeps without --once.")] = 30.0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Fan new events out to the subscribers (GATEWAY_SUBSCRIBERS_FILE) and deliver the due ones."""
+    import gateway.cli.webhooks as command
+
+    raise typer.Exit(command.deliver(Settings(), once=once, interval_s=interval, as_json=as_json))
+
+
+@webhooks_app.command("list")
+def webhooks_list(
+    status: Annotated[str | None, typer.Option(help="pending, delivered or dead.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many deliveries.")] = 50,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show deliveries with their attempts (newest last)."""
+    import gateway.cli.webhooks as command
+
+    raise typer.Exit(command.list_deliveries(Settings(), status=status, limit=limit, as_json=as_json))
+
+
+@app.command("reconcile")
+def reconcile_cmd(
+    file: Annotated[Path, typer.Argument(help="ERP snapshot of PO lines (JSON).")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Compare an ERP snapshot of PO lines with the gateway's ledger; exit 1 when they differ."""
+    import gateway.cli.reconcile as command
+
+    raise typer.Exit(command.run(Settings(), file, as_json=as_json))
 
 
 def main() -> None:

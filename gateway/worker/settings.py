@@ -36,7 +36,9 @@ DEFAULT_TASK_MODULES = ("gateway.worker.tasks",)
 
 
 # Cron jobs: registered task name -> when it runs (arq `cron` keywords). The SLA monitors look for
-# missing 997s, 855s and shipments every quarter of an hour; the task is safe to run twice.
+# missing 997s, 855s and shipments every quarter of an hour; the webhook sweep fans out and
+# delivers every minute; the ERP reconciliation runs nightly (it does nothing without a configured
+# snapshot). Each task is safe to run twice.
 @dataclass(frozen=True)
 class Schedule:
     """When a cron job runs (arq `cron` fields; None means every)."""
@@ -47,6 +49,8 @@ class Schedule:
 
 CRON_SCHEDULE: dict[str, Schedule] = {
     "monitors.run": Schedule(minute={0, 15, 30, 45}),
+    "webhooks.sweep": Schedule(),
+    "reconcile.run": Schedule(hour={2}, minute={30}),
 }
 
 
@@ -158,7 +162,9 @@ def worker_settings(
 
     return {
         "functions": functions,
-        "cron_jobs": cron_jobs(),
+        # A burst worker drains the queue and stops; cron jobs belong to long-running workers (the
+        # every-minute webhook sweep would otherwise add jobs to whatever a burst run is draining).
+        "cron_jobs": [] if burst else cron_jobs(),
         "queue_name": queue_name,
         "redis_settings": RedisSettings.from_dsn(settings.redis_url),
         "on_startup": on_startup,

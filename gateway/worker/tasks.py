@@ -5,10 +5,14 @@ Each loads by id, calls the pipeline inside one transaction, and returns a small
 
 from __future__ import annotations
 
-from gateway.pipeline import ingest, monitors
+import logging
+
+from gateway.pipeline import ingest, monitors, reconcile, webhooks
 from gateway.pipeline.runtime import runtime_for_task
 from gateway.store.session import session_scope
 from gateway.worker import enqueue
+
+log = logging.getLogger(__name__)
 
 
 @enqueue.task(ingest.PROCESS_JOB)
@@ -26,3 +30,51 @@ def run_monitors(ctx: enqueue.TaskContext) -> dict[str, object]:
     with session_scope(ctx.sessionmaker) as session:
         report = monitors.run(session, rt)
     return {"opened": len(report.opened), "resolved": len(report.resolved)}
+
+
+@enqueue.task(webhooks.DELIVER_JOB, max_tries=1)
+def deliver_webhook(ctx: enqueue.TaskContext, delivery_id: str) -> dict[str, object]:
+    """One attempt at one webhook delivery (its retries are scheduled in the table, not by arq)."""
+    rt = runtime_for_task(ctx)
+    hooks = webhooks.Webhooks.from_settings(rt.settings, rt.clock)
+    try:
+        outcome = webhooks.deliver(ctx.sessionmaker, hooks, int(delivery_id))
+    finally:
+        hooks.close()
+    if outcome is None:
+        return {"delivery_id": delivery_id, "status": None}
+    return {"delivery_id": delivery_id, "status": str(outcome.status), "attempt": outcome.attempt}
+
+
+@enqueue.task(webhooks.SWEEP_JOB, max_tries=1)
+def sweep_webhooks(ctx: enqueue.TaskContext) -> dict[str, object]:
+    """The webhook sweep (a cron job): fan new outbox events out, deliver or queue the due ones."""
+    rt = runtime_for_task(ctx)
+    hooks = webhooks.Webhooks.from_settings(rt.settings, rt.clock)
+    try:
+        report = webhooks.sweep(rt, hooks, jobs=ctx.enqueuer)
+    finally:
+        hooks.close()
+    return {"fanned_out": report.fanned_out, "queued": report.queued, "attempted": len(report.outcomes)}
+
+
+@enqueue.task(reconcile.JOB, max_tries=1)
+def reconcile_snapshot(ctx: enqueue.TaskContext) -> dict[str, object]:
+    """Reconcile the configured ERP snapshot (a cron job): logs a summary, opens no exceptions."""
+    path = ctx.settings.reconcile_snapshot
+    if path is None:
+        return {"skipped": "no reconcile_snapshot configured"}
+    lines = reconcile.parse_snapshot(path.read_bytes())
+    with session_scope(ctx.sessionmaker) as session:
+        report = reconcile.reconcile(session, lines)
+    counts = report.counts()
+    log.log(
+        logging.WARNING if report.variances else logging.INFO,
+        "reconciliation of %s: %d ERP lines, %d gateway lines, %d variances %s",
+        path.name,
+        report.erp_lines,
+        report.gateway_lines,
+        len(report.variances),
+        counts,
+    )
+    return {"variances": len(report.variances), "counts": counts}

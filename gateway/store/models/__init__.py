@@ -33,6 +33,7 @@ from gateway.store.models.messaging import (
 )
 from gateway.store.models.stock import GoodsReceipt, StockLevel
 from gateway.store.models.supply import Commitment, Shipment, ShipmentLine
+from gateway.store.models.webhooks import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookFanout
 
 metadata = Base.metadata
 
@@ -42,6 +43,7 @@ __all__ = [
     "ComponentRequirement",
     "ControlKind",
     "ControlNumber",
+    "DeliveryStatus",
     "Direction",
     "Document",
     "DocumentStatus",
@@ -65,5 +67,8 @@ __all__ = [
     "Stage",
     "StepStatus",
     "StockLevel",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookFanout",
     "metadata",
 ]

@@ -27,6 +27,7 @@ from gateway.store.repositories.supply import (
     ShippedTotal,
     UpsertOutcome,
 )
+from gateway.store.repositories.webhooks import WebhookRepository
 
 __all__ = [
     "MAX_CONTROL_NUMBER",
@@ -48,4 +49,5 @@ __all__ = [
     "ShippedTotal",
     "StockRepository",
     "UpsertOutcome",
+    "WebhookRepository",
 ]
