@@ -449,3 +449,59 @@ def test_a_subscriber_declared_twice_is_refused(tmp_path: Path, monkeypatch: pyt
     path.write_text("subscribers:\n" + line + line, encoding="utf-8")
     with pytest.raises(webhook_out.SubscriberConfigError, match="twice"):
         webhook_out.load_subscribers(path)
+
+
+# ------------------------------------------------------------------------------ queued on arq
+
+
+@pytest.mark.redis
+def test_the_sweep_queues_deliver_jobs_that_an_arq_worker_runs(
+    tmp_path: Path,
+    receiver: Receiver,
+    monkeypatch: pytest.MonkeyPatch,
+    redis_url: str,
+    queue_name: str,
+) -> None:
+    """Queued mode on SQLite only: job ids are named by delivery id, the same in every fresh database."""
+    import asyncio
+
+    import redis
+
+    from gateway.worker import enqueue, tasks  # noqa: F401  (registers the tasks)
+    from gateway.worker.settings import run_worker_async
+
+    monkeypatch.setenv(SECRET_ENV, SECRET)
+    settings = settings_for(
+        tmp_path / "data", f"sqlite:///{(tmp_path / 'queued.db').as_posix()}", redis_url=redis_url
+    ).model_copy(update={"subscribers_file": write_subscribers(tmp_path / "subscribers.yaml", receiver.url)})
+    rt = build_runtime(settings, clock=FixedClock(NOW))
+    rt.jobs.close()
+    rt.jobs = enqueue.Enqueuer.from_settings(settings, rt.sessionmaker, queue_name=queue_name)
+    client = redis.Redis.from_url(redis_url)
+    jobs = [enqueue.job_id(webhooks.DELIVER_JOB, str(n), key="try1") for n in (1, 2)]
+    stale = [f"arq:{kind}:{job}" for job in jobs for kind in ("job", "result", "retry", "in-progress")]
+    try:
+        client.delete(*stale)
+        append(rt, EventType.EXCEPTION_OPENED, subject="po:1")
+        append(rt, EventType.EXCEPTION_RESOLVED, subject="po:1")
+        hooks = webhooks.Webhooks.from_settings(rt.settings, rt.clock)
+        try:
+            report = webhooks.sweep(rt, hooks, jobs=rt.jobs)
+        finally:
+            hooks.close()
+        assert (report.fanned_out, report.queued, report.outcomes) == (2, 2, [])
+        assert receiver.received == []
+
+        worker = asyncio.run(
+            run_worker_async(rt.settings, queue_name=queue_name, burst=True, handle_signals=False, max_jobs=1)
+        )
+
+        assert (worker.jobs_complete, worker.jobs_failed) == (2, 0)
+        assert sorted(r.headers["webhook-id"] for r in receiver.received) == ["evt_1", "evt_2"]
+        for request in receiver.received:  # the worker's runtime runs on the wall clock
+            verify(SECRET, request.headers, request.body, dt.datetime.now(dt.UTC))
+        assert {d.status for d, _ in deliveries(rt)} == {db.DeliveryStatus.DELIVERED}
+    finally:
+        client.delete(*stale)
+        client.close()
+        rt.close()
