@@ -44,6 +44,7 @@ class EventType(StrEnum):
     DOCUMENT_REJECTED = "document.rejected"
     EXCEPTION_OPENED = "exception.opened"
     EXCEPTION_RESOLVED = "exception.resolved"
+    RECONCILIATION_COMPLETED = "reconciliation.completed"
 
 
 class Event(CanonicalModel):

@@ -19,6 +19,7 @@ supplier still owes, a different question.)
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 from decimal import Decimal
@@ -28,8 +29,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 
+from gateway.canonical import EventType
 from gateway.errors import GatewayError
 from gateway.store.repositories.erp import PurchaseOrderRepository
+from gateway.store.repositories.messaging import OutboxRepository
 
 JOB = "reconcile.run"
 _PAGE = 500
@@ -196,3 +199,20 @@ def gateway_lines(session: Session) -> list[LineState]:
 
 def reconcile(session: Session, snapshot: list[LineState]) -> Report:
     return compare(snapshot, gateway_lines(session))
+
+
+def record_completion(session: Session, report: Report, *, snapshot: str, now: dt.datetime) -> int:
+    """Append a `reconciliation.completed` event with the variance counts; returns its cursor."""
+    return OutboxRepository(session).append(
+        type=EventType.RECONCILIATION_COMPLETED,
+        correlation_id=f"reconcile:{snapshot}:{now.isoformat()}",
+        occurred_at=now,
+        payload={
+            "snapshot": snapshot,
+            "erp_lines": report.erp_lines,
+            "gateway_lines": report.gateway_lines,
+            "variances": len(report.variances),
+            "counts": report.counts(),
+        },
+        recorded_at=now,
+    )

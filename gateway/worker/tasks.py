@@ -65,8 +65,10 @@ def reconcile_snapshot(ctx: enqueue.TaskContext) -> dict[str, object]:
     if path is None:
         return {"skipped": "no reconcile_snapshot configured"}
     lines = reconcile.parse_snapshot(path.read_bytes())
+    now = runtime_for_task(ctx).clock.now()
     with session_scope(ctx.sessionmaker) as session:
         report = reconcile.reconcile(session, lines)
+        reconcile.record_completion(session, report, snapshot=path.name, now=now)
     counts = report.counts()
     log.log(
         logging.WARNING if report.variances else logging.INFO,

@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 
+from gateway.canonical import EventType
 from gateway.pipeline import reconcile
 from gateway.pipeline.runtime import Runtime
+from gateway.store.repositories.messaging import OutboxRepository
 from gateway.store.session import session_scope
 from tests.pipeline.support import import_orders
 
@@ -149,6 +151,12 @@ def test_the_cron_task_logs_the_variance_count_of_the_configured_snapshot(
     assert done.result == {"variances": 1, "counts": {"ordered": 1}}
     assert "erp-snapshot.json" in caplog.text
     assert "1 variances" in caplog.text
+    with session_scope(runtime.sessionmaker) as session:
+        events = OutboxRepository(session).list_after(0, 1000)
+        completed = [e for e in events if e.type == EventType.RECONCILIATION_COMPLETED]
+        assert len(completed) == 1
+        assert completed[0].payload["variances"] == 1
+        assert completed[0].payload["snapshot"] == "erp-snapshot.json"
 
 
 def test_the_cron_task_does_nothing_without_a_snapshot(runtime: Runtime) -> None:
