@@ -37,6 +37,9 @@ SEVERITY: dict[ExceptionType, Severity] = {
     ExceptionType.SHIPMENT_WITHOUT_COMMITMENT: Severity.MEDIUM,
     ExceptionType.OVER_SHIPMENT: Severity.MEDIUM,
     ExceptionType.STALE_UPDATE: Severity.LOW,
+    ExceptionType.NO_FUNCTIONAL_ACK: Severity.MEDIUM,
+    ExceptionType.NO_PO_ACK: Severity.MEDIUM,
+    ExceptionType.SHIPMENT_OVERDUE: Severity.HIGH,
 }
 
 # ---------------------------------------------------------------- subjects

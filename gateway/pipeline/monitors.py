@@ -25,7 +25,6 @@ from sqlalchemy.orm import Session
 
 from gateway import canonical
 from gateway.canonical import ExceptionType
-from gateway.canonical.exceptions import OWNERS, Severity
 from gateway.correlation import cases
 from gateway.correlation.sla import overdue_quantity
 from gateway.partners.model import FunctionalAckKind, PartnerConfig
@@ -92,13 +91,15 @@ def _no_functional_ack(
             )
             for m in page:
                 found.append(
-                    _case(
+                    cases.make_case(
                         ExceptionType.NO_FUNCTIONAL_ACK,
-                        partner.id,
-                        group_subject(partner.id, functional_id, m.group_control or "?"),
-                        f"no 997 for our {kind} group {m.group_control} (interchange "
-                        f"{m.interchange_control}) {hours} hours after it was written",
-                        now,
+                        partner_id=partner.id,
+                        subject=group_subject(partner.id, functional_id, m.group_control or "?"),
+                        message=(
+                            f"no 997 for our {kind} group {m.group_control} (interchange "
+                            f"{m.interchange_control}) {hours} hours after it was written"
+                        ),
+                        now=now,
                         expected=f"a 997 within {hours} hours",
                         actual=f"none since {m.created_at.isoformat()}",
                     )
@@ -131,13 +132,15 @@ def _purchase_orders(
                 and now - po.sent_at >= dt.timedelta(hours=po_ack_hours)
             ):
                 found.append(
-                    _case(
+                    cases.make_case(
                         ExceptionType.NO_PO_ACK,
-                        partner.id,
-                        subject,
-                        f"no acknowledgement (855) of PO {po.po_number} "
-                        f"{po_ack_hours} hours after it was sent",
-                        now,
+                        partner_id=partner.id,
+                        subject=subject,
+                        message=(
+                            f"no acknowledgement (855) of PO {po.po_number} "
+                            f"{po_ack_hours} hours after it was sent"
+                        ),
+                        now=now,
                         po_number=po.po_number,
                         expected=f"an 855 within {po_ack_hours} hours",
                         actual=f"none since {po.sent_at.isoformat()}",
@@ -153,14 +156,16 @@ def _purchase_orders(
                     continue
                 due = (led.committed_date or now.date()) + dt.timedelta(days=grace)
                 found.append(
-                    _case(
+                    cases.make_case(
                         ExceptionType.SHIPMENT_OVERDUE,
-                        partner.id,
-                        line_subject,
-                        f"PO {led.po_number} line {led.line_number}: {cases.fmt_qty(missing, led.unit)} "
-                        f"not shipped by {due.isoformat()} (committed {led.committed_date}, "
-                        f"grace {grace} day(s))",
-                        now,
+                        partner_id=partner.id,
+                        subject=line_subject,
+                        message=(
+                            f"PO {led.po_number} line {led.line_number}: {cases.fmt_qty(missing, led.unit)} "
+                            f"not shipped by {due.isoformat()} (committed {led.committed_date}, "
+                            f"grace {grace} day(s))"
+                        ),
+                        now=now,
                         po_number=led.po_number,
                         line_number=led.line_number,
                         expected=cases.fmt_qty(led.committed_quantity or Decimal(0), led.unit)
@@ -171,30 +176,3 @@ def _purchase_orders(
         if len(page) < _PAGE:
             return found, settled
         offset += _PAGE
-
-
-def _case(
-    type_: ExceptionType,
-    partner_id: str,
-    subject: str,
-    message: str,
-    now: dt.datetime,
-    *,
-    po_number: str | None = None,
-    line_number: str | None = None,
-    expected: str | None = None,
-    actual: str | None = None,
-) -> canonical.ExceptionCase:
-    return canonical.ExceptionCase(
-        type=type_,
-        severity=Severity.HIGH if type_ is ExceptionType.SHIPMENT_OVERDUE else Severity.MEDIUM,
-        partner_id=partner_id,
-        subject=subject,
-        po_number=po_number,
-        line_number=line_number,
-        expected=expected,
-        actual=actual,
-        message=message,
-        owner=OWNERS[type_],
-        opened_at=now,
-    )
