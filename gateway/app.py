@@ -1,7 +1,8 @@
 """The FastAPI application: `create_app()` builds it, its lifespan owns the `Runtime`.
 
-A read API over documents, receipts, purchase orders, exceptions and the event feed, for the demo
-and internal procurement systems. NO AUTHENTICATION YET: OAuth 2 (client credentials, per-partner
+A read API over documents, receipts, purchase orders, exceptions and the event feed, and the
+internal procurement write API (ERP purchase orders, production orders, goods receipts, stock), for
+the demo and internal procurement systems. NO AUTHENTICATION YET: OAuth 2 (client credentials, per-partner
 scopes) comes in a later issue; until then serve it only where every caller may see everything.
 
     app = create_app(Settings())          # the lifespan builds the Runtime and closes it
@@ -20,9 +21,11 @@ from starlette.concurrency import run_in_threadpool
 import gateway
 from gateway.api import problems
 from gateway.api.documents import routes as documents
+from gateway.api.erp import routes as erp
 from gateway.api.events import routes as events
 from gateway.api.exceptions import routes as exceptions
 from gateway.api.health import routes as health
+from gateway.api.limits import BodySizeLimit
 from gateway.api.purchase_orders import routes as purchase_orders
 from gateway.pipeline.runtime import Runtime, build_runtime
 from gateway.settings import Settings
@@ -56,13 +59,24 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app = FastAPI(
         title=TITLE,
         version=gateway.__version__,
-        description="Documents, purchase orders, exceptions and the event feed. No authentication yet.",
+        description=(
+            "Documents, purchase orders, exceptions and the event feed; ERP imports. No authentication yet."
+        ),
         lifespan=lifespan,
     )
     if runtime is not None:
         # For ASGI transports that do not run the lifespan (httpx.ASGITransport).
         app.state.runtime = runtime
     problems.install(app)
-    for router in (health.router, documents.router, purchase_orders.router, exceptions.router, events.router):
+    app.add_middleware(BodySizeLimit)
+    routers = (
+        health.router,
+        documents.router,
+        purchase_orders.router,
+        erp.router,
+        exceptions.router,
+        events.router,
+    )
+    for router in routers:
         app.include_router(router)
     return app

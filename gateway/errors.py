@@ -11,11 +11,12 @@ API knows HTTP.
     ├── MappingError           no map, or a map that cannot be applied
     │   └── NoMapError         a document type we have no map for (reported as skipped)
     ├── PartnerError           partner config invalid or sender unknown
-    │   ├── UnknownPartnerError
+    │   ├── UnknownPartnerError  404: a caller named a partner we do not know
     │   └── PartnerConfigError
     ├── AuthError              missing or invalid credentials
     ├── NotFoundError          the resource does not exist (or belongs to another tenant)
     ├── ConflictError          a state conflict (idempotency key reuse, stale version)
+    ├── RequestTooLargeError   a request body over the API's limit
     └── DeliveryError          outbound delivery failed; `retryable` says whether to retry
 """
 
@@ -85,6 +86,9 @@ class PartnerError(GatewayError):
 
 
 class UnknownPartnerError(PartnerError):
+    """No partner has this id. An API caller naming one gets 404, as for any unknown resource."""
+
+    status = 404
     type = "/problems/unknown-partner"
     title = "Unknown partner"
 
@@ -110,6 +114,12 @@ class ConflictError(GatewayError):
     status = 409
     type = "/problems/conflict"
     title = "Conflict"
+
+
+class RequestTooLargeError(GatewayError):
+    status = 413
+    type = "/problems/request-too-large"
+    title = "Request body too large"
 
 
 class DeliveryError(GatewayError):

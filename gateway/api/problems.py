@@ -54,16 +54,16 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=all_headers or None)
 
 
+def render(exc: GatewayError, *, instance: str) -> JSONResponse:
+    """The problem+json answer for one of our errors (also for middleware, outside the handlers)."""
+    return problem_response(
+        exc.status, exc.title, type_=exc.type, detail=exc.detail, instance=instance, **exc.extensions
+    )
+
+
 async def _gateway_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, GatewayError)
-    return problem_response(
-        exc.status,
-        exc.title,
-        type_=exc.type,
-        detail=exc.detail,
-        instance=request.url.path,
-        **exc.extensions,
-    )
+    return render(exc, instance=request.url.path)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

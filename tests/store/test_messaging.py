@@ -54,13 +54,16 @@ def test_outbound_messages_are_found_by_group_and_interchange_and_acknowledged(s
         set_controls=["0001"],
         at=T0,
     )
-    assert messages.list(unacknowledged=True, created_before=T0 + dt.timedelta(days=1))[0].id == "m1"
+    assert (
+        messages.list(partner_id="acme", unacknowledged=True, created_before=T0 + dt.timedelta(days=1))[0].id
+        == "m1"
+    )
     found = messages.find_by_group("acme", "1", kind="850")
     assert found is not None
     assert messages.find_by_interchange("acme", "000000001") is found
     messages.set_status("m1", db.OutboundStatus.ACCEPTED, ack_document_id="d997", acked_at=T0)
-    assert messages.list(unacknowledged=True) == []
-    assert messages.list(status=[db.OutboundStatus.ACCEPTED])[0].set_controls == ["0001"]
+    assert messages.list(partner_id="acme", unacknowledged=True) == []
+    assert messages.list(partner_id="acme", status=[db.OutboundStatus.ACCEPTED])[0].set_controls == ["0001"]
 
 
 def test_control_numbers_are_allocated_in_increasing_blocks_per_partner_and_kind(session: Session) -> None:
