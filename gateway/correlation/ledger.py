@@ -5,6 +5,8 @@ activity for), passes it in, and stores the `LineLedger` values correlation retu
 frozen pydantic models, so they serialise to JSON as they are.
 
 Quantities in a ledger are in the PO line's unit; prices are per that unit in the PO currency.
+A split commitment (60 on one date, 40 later) is kept split in `committed_schedule`;
+`committed_date` stays the latest split's date.
 Shipped quantities are kept BY shipment id, so a replaced ship notice replaces its own figure and a
 document processed twice never counts twice.
 """
@@ -18,7 +20,13 @@ from typing import Literal, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from gateway.canonical.models import CommitmentStatus, PurchaseOrder, PurchaseOrderLine, VersionStamp
+from gateway.canonical.models import (
+    CommitmentStatus,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    ScheduleLine,
+    VersionStamp,
+)
 
 DateKind = Literal["delivery", "ship"]
 
@@ -53,6 +61,9 @@ class LineLedger(BaseModel):
     committed_date: dt.date | None = None
     committed_date_kind: DateKind | None = None
     committed_price: Decimal | None = None
+    # The newest commitment's splits, each in the line's unit (empty when it stated no split, when
+    # it was a rejection, and in ledgers stored before splits were kept).
+    committed_schedule: tuple[ScheduleLine, ...] = ()
     commitment_version: VersionStamp | None = None
     commitment_scope: CommitmentScope | None = None
     commitment_document_id: str | None = None

@@ -24,8 +24,9 @@ that a planner can fix by simply re-pegging; date order reports only what is rea
 A committed ship date is read as the delivery date (no transit time), as the line rules do. A supply
 with no date at all (a PO line with neither committed nor requested date, a shipment without an
 expected delivery or ship date) is taken last and makes the requirement it serves "at risk, date
-unknown". PO line figures use the line's latest committed date (the ledger keeps no split schedule):
-a split commitment is dated by its last split.
+unknown". A split commitment (the ledger's `committed_schedule`) is one supply per split, each
+dated by its own date; what already shipped or was received is counted against the earliest splits
+first, and the line's shortfall is carried by its last split.
 """
 
 from __future__ import annotations
@@ -214,19 +215,20 @@ def purchase_line_supplies(
         shortfall = max(_ZERO, led.ordered_quantity - led.committed_quantity)
     else:
         expected, shortfall = led.ordered_quantity, _ZERO
-    shipped = led.shipped_total
-    open_quantity = max(_ZERO, expected - max(shipped, led.received_quantity))
+    delivered = max(led.shipped_total, led.received_quantity)
     date = led.committed_date if led.has_commitment and led.committed_date else led.requested_date
+    parts = _open_parts(led, expected, delivered, date)
     supplies = [
         Supply(
             kind=SupplyKind.PURCHASE_ORDER,
-            quantity=ratio.apply(open_quantity),
-            available_on=date,
+            quantity=ratio.apply(quantity),
+            available_on=on,
             partner_id=partner_id,
             po_number=po_number,
             line_number=line.line_number,
-            shortfall=ratio.apply(shortfall),
+            shortfall=ratio.apply(shortfall) if last else _ZERO,
         )
+        for (quantity, on), last in zip(parts, [False] * (len(parts) - 1) + [True], strict=True)
     ]
     received = led.received_quantity
     by_arrival = sorted(led.shipped.items(), key=lambda kv: (arrivals.get(kv[0]) or dt.date.max, kv[0]))
@@ -246,6 +248,25 @@ def purchase_line_supplies(
                 )
             )
     return tuple(supplies)
+
+
+def _open_parts(
+    led: LineLedger, expected: Decimal, delivered: Decimal, date: dt.date | None
+) -> list[tuple[Decimal, dt.date | None]]:
+    """(open quantity, date) per committed split still to come, earliest first; one part for the
+    whole line when the commitment is not split (or is rejected, cancelled or not there yet). Never
+    empty: a line with nothing left still shows (at 0, carrying its shortfall)."""
+    splits = led.committed_schedule if led.has_commitment and expected > 0 else ()
+    if len(splits) < 2 or sum((s.quantity for s in splits), _ZERO) != expected:
+        return [(max(_ZERO, expected - delivered), date)]
+    parts: list[tuple[Decimal, dt.date | None]] = []
+    left = delivered
+    for split in sorted(splits, key=lambda s: s.date or dt.date.max):
+        counted = min(left, split.quantity)
+        left -= counted
+        if split.quantity - counted > 0:
+            parts.append((split.quantity - counted, split.date or date))
+    return parts or [(_ZERO, date)]
 
 
 # ---------------------------------------------------------------- cases

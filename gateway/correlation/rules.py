@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from gateway.canonical.exceptions import ExceptionType
-from gateway.canonical.models import Commitment, CommitmentStatus, LineAction
+from gateway.canonical.models import Commitment, CommitmentStatus, LineAction, ScheduleLine
 from gateway.correlation import cases
 from gateway.correlation.ledger import CommitmentScope, DateKind, LineLedger
 from gateway.correlation.result import Collector
@@ -58,6 +58,9 @@ class Figures:
     price: Decimal | None = None
     currency: str | None = None
     unconvertible_unit: str | None = None  # a unit that has no conversion to the line's unit
+    schedule: tuple[
+        ScheduleLine, ...
+    ] = ()  # the splits, in the line's unit, when the quantity came from them
 
 
 def is_rejection(c: Commitment) -> bool:
@@ -71,7 +74,8 @@ def read_commitment(c: Commitment, ledger: LineLedger, terms: PartnerTerms, item
     """Turn a line-level commitment into figures in the line's unit.
 
     Quantity: `quantity` if stated, else the sum of the non-rejecting schedule splits that state one
-    (each converted from its own unit); units default to the commitment's, then the line's. An accepted
+    (each converted from its own unit, and kept as `schedule` in the line's unit, dated by the split or
+    else by `committed_date`); units default to the commitment's, then the line's. An accepted
     commitment stating no quantity (or no date, or no price) commits what was ordered.
     Date: `committed_date`, else the latest schedule date; its kind is the kind of the split that
     carries that date (delivery when none does).
@@ -82,11 +86,13 @@ def read_commitment(c: Commitment, ledger: LineLedger, terms: PartnerTerms, item
     convert = terms.converter
     bad_unit: str | None = None
     quantity: Decimal | None = None
+    schedule: tuple[ScheduleLine, ...] = ()
     if c.quantity is not None:
         quantity = convert.convert(c.quantity, c.unit or ledger.unit, ledger.unit, item)
         bad_unit = None if quantity is not None else c.unit
     else:
         splits = [s for s in c.schedule if s.quantity is not None and s.action not in _REJECTING]
+        parts: list[ScheduleLine] = []
         for s in splits:
             unit = s.unit or c.unit or ledger.unit
             part = convert.convert(s.quantity or Decimal(0), unit, ledger.unit, item)  # filtered above
@@ -94,7 +100,10 @@ def read_commitment(c: Commitment, ledger: LineLedger, terms: PartnerTerms, item
                 bad_unit = unit
                 break
             quantity = part if quantity is None else quantity + part
+            date = s.date or c.committed_date
+            parts.append(ScheduleLine(quantity=part, unit=ledger.unit, date=date, date_kind=s.date_kind))
         quantity = None if bad_unit is not None else quantity
+        schedule = tuple(parts) if bad_unit is None else ()
     if quantity is None and bad_unit is None and accepted:
         quantity = ledger.ordered_quantity
     date, kind = _committed_date(c)
@@ -114,6 +123,7 @@ def read_commitment(c: Commitment, ledger: LineLedger, terms: PartnerTerms, item
         price=price,
         currency=c.currency,
         unconvertible_unit=bad_unit,
+        schedule=schedule,
     )
 
 
@@ -169,6 +179,7 @@ def apply_commitment(
             "committed_date": figures.date,
             "committed_date_kind": figures.date_kind if figures.date is not None else None,
             "committed_price": figures.price,
+            "committed_schedule": () if figures.rejected else figures.schedule,
             "commitment_version": c.version,
             "commitment_scope": scope,
             "commitment_document_id": c.document_id,

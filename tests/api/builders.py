@@ -117,7 +117,8 @@ def make_commitment(partner_id: str, po_number: str, document_id: str) -> canoni
 
 
 def make_purchase_order(session: Session, partner_id: str, po_number: str) -> db.PurchaseOrder:
-    """A two-line PO; line 1 committed (80 of 100) and shipped 30, line 2 over-shipped."""
+    """A two-line PO; line 1 committed (80 of 100: 50 on the 15th, 30 shipped on the 20th) and
+    shipped 30, line 2 over-shipped."""
     po = canonical.PurchaseOrder(
         po_number=po_number,
         partner_id=partner_id,
@@ -150,6 +151,12 @@ def make_purchase_order(session: Session, partner_id: str, po_number: str) -> db
                 "committed_quantity": Decimal(80),
                 "committed_date": dt.date(2026, 3, 20),
                 "committed_price": Decimal("0.12"),
+                "committed_schedule": (
+                    canonical.ScheduleLine(quantity=Decimal(50), unit="EA", date=dt.date(2026, 3, 15)),
+                    canonical.ScheduleLine(
+                        quantity=Decimal(30), unit="EA", date=dt.date(2026, 3, 20), date_kind="ship"
+                    ),
+                ),
                 "commitment_version": version,
                 "shipped": {"SH-1": Decimal(30)},
                 "received_quantity": Decimal(20),

@@ -69,12 +69,17 @@ async def test_shows_ordered_committed_shipped_received_and_open_quantities_per_
         "committed_quantity": "80.0000",
         "committed_date": "2026-03-20",
         "committed_price": "0.120000",
+        "committed_schedule": [
+            {"quantity": "50", "unit": "EA", "date": "2026-03-15", "date_kind": "delivery"},
+            {"quantity": "30", "unit": "EA", "date": "2026-03-20", "date_kind": "ship"},
+        ],
         "shipped_quantity": "30.0000",
         "received_quantity": "20.0000",
         "open_quantity": "70.0000",
     }
     assert (second["shipped_quantity"], second["open_quantity"]) == ("12.0000", "0")
     assert second["ack_status"] is None
+    assert second["committed_schedule"] == []
 
 
 async def test_partner_id_picks_the_po_when_two_partners_use_the_number(

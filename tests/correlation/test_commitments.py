@@ -8,7 +8,7 @@ import pytest
 from gateway.canonical.exceptions import OWNERS, ExceptionType, Severity
 from gateway.canonical.models import CommitmentStatus, LineAction, PurchaseOrderLine, ScheduleLine
 from gateway.correlation.engine import correlate_commitment
-from gateway.correlation.ledger import CommitmentScope
+from gateway.correlation.ledger import CommitmentScope, LineLedger
 from gateway.partners.model import ItemXref, UnitConversion
 from tests.correlation.builders import (
     NOW,
@@ -171,6 +171,47 @@ def test_splits_sum_their_quantities_and_the_latest_date_counts() -> None:
     assert case.type is T.DATE_LATE
     assert case.actual == f"{later.isoformat()} (ship)"
     assert "ship date" in case.message
+
+
+def test_the_splits_are_kept_in_the_ledger_in_the_lines_unit() -> None:
+    later = REQUESTED + dt.timedelta(days=21)
+    terms = make_terms(units=(UnitConversion(from_unit="CA", to_unit="EA", factor=Decimal(12)),))
+    state = make_state(make_line(quantity="120"))
+    c = make_commitment(
+        status=CommitmentStatus.ACCEPTED_WITH_CHANGES,
+        schedule=(
+            make_split(quantity="5", unit="CA", date=REQUESTED),
+            make_split(LineAction.BACKORDER, quantity="60", unit="EA", date=later, date_kind="ship"),
+            make_split(LineAction.REJECT, quantity="1", unit="CA", date=later),
+        ),
+    )
+    ledger = correlate_commitment(c, state, terms, NOW).ledger_updates[(PO, "1")]
+    assert ledger.committed_schedule == (
+        ScheduleLine(quantity=Decimal(60), unit="EA", date=REQUESTED),
+        ScheduleLine(quantity=Decimal(60), unit="EA", date=later, date_kind="ship"),
+    )
+    assert (ledger.committed_quantity, ledger.committed_date) == (Decimal(120), later)
+
+
+def test_a_newer_commitment_without_splits_clears_the_schedule() -> None:
+    split = make_commitment(
+        status=CommitmentStatus.ACCEPTED_WITH_CHANGES,
+        schedule=(make_split(quantity="60", date=REQUESTED), make_split(quantity="40", date=REQUESTED)),
+    )
+    first = correlate_commitment(split, make_state(), make_terms(), NOW).ledger_updates[(PO, "1")]
+    state = make_state().with_ledgers({"1": first})
+    whole = make_commitment(quantity="100", version=stamp(2))
+
+    ledger = correlate_commitment(whole, state, make_terms(), NOW).ledger_updates[(PO, "1")]
+
+    assert len(first.committed_schedule) == 2
+    assert ledger.committed_schedule == ()
+
+
+def test_a_ledger_stored_before_schedules_were_kept_still_loads() -> None:
+    stored = make_state().ledger(make_line()).model_dump(mode="json")
+    del stored["committed_schedule"]
+    assert LineLedger.model_validate(stored).committed_schedule == ()
 
 
 def test_rejected_splits_do_not_count() -> None:

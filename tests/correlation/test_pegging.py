@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway.canonical.exceptions import ExceptionType, OwnerRole, Severity
-from gateway.canonical.models import CommitmentStatus
+from gateway.canonical.models import CommitmentStatus, ScheduleLine
 from gateway.correlation.ledger import LineLedger
 from gateway.correlation.pegging import (
     Requirement,
@@ -174,6 +174,56 @@ def test_committed_line_supplies_the_unshipped_rest_and_each_shipment_in_transit
         (SupplyKind.IN_TRANSIT, Decimal(5), day(1), Decimal(0)),
         (SupplyKind.IN_TRANSIT, Decimal(20), day(2), Decimal(0)),
     ]
+
+
+def split_ledger(**update: object) -> LineLedger:
+    """100 committed: 60 on the requested date D, 40 three weeks later."""
+    schedule = (
+        ScheduleLine(quantity=Decimal(60), unit="EA", date=D),
+        ScheduleLine(quantity=Decimal(40), unit="EA", date=day(21)),
+    )
+    return ledger(
+        ack_status=CommitmentStatus.ACCEPTED_WITH_CHANGES,
+        committed_quantity=Decimal(100),
+        committed_date=day(21),
+        committed_schedule=schedule,
+        commitment_version=stamp(1),
+        **update,
+    )
+
+
+def test_a_split_commitment_supplies_each_split_on_its_own_date() -> None:
+    supplies = purchase_line_supplies(
+        "acme", PO, make_line(), split_ledger(), unit="EA", converter=CONVERTER, arrivals={}
+    )
+    assert [(s.quantity, s.available_on) for s in supplies or ()] == [
+        (Decimal(60), D),
+        (Decimal(40), day(21)),
+    ]
+
+
+def test_shipped_quantities_count_against_the_earliest_splits_first() -> None:
+    led = split_ledger(shipped={"S1": Decimal(70)})
+    supplies = purchase_line_supplies(
+        "acme", PO, make_line(), led, unit="CA", converter=CONVERTER, arrivals={"S1": day(1)}
+    )
+    assert [(s.kind, s.quantity, s.available_on) for s in supplies or ()] == [
+        (SupplyKind.PURCHASE_ORDER, Decimal(30) / 12, day(21)),
+        (SupplyKind.IN_TRANSIT, Decimal(70) / 12, day(1)),
+    ]
+
+
+def test_only_the_late_split_puts_the_production_order_at_risk() -> None:
+    supplies = purchase_line_supplies(
+        "acme", PO, make_line(), split_ledger(), unit="EA", converter=CONVERTER, arrivals={}
+    )
+    (cov,) = allocate([need("MO-1", "100", 2)], supplies or ())
+    assert [(a.quantity, a.supply.available_on) for a in cov.allocations] == [
+        (Decimal(60), D),
+        (Decimal(40), day(21)),
+    ]
+    assert [(a.quantity, a.supply.available_on) for a in cov.late_allocations()] == [(Decimal(40), day(21))]
+    assert (cov.short, cov.days_late) == (Decimal(0), 19)
 
 
 def test_rejected_line_supplies_nothing_and_owes_everything() -> None:

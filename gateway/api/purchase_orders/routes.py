@@ -7,10 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
+from gateway import canonical
 from gateway.api import problems
 from gateway.api.deps import DbSession
 from gateway.api.params import DEFAULT_LIMIT, Key, Limit, Offset, PartnerFilter, next_offset
 from gateway.api.purchase_orders import schemas
+from gateway.correlation.ledger import LineLedger
 from gateway.store import models as db
 from gateway.store import repositories as repo
 
@@ -82,7 +84,15 @@ def _line(line: db.PurchaseOrderLine) -> schemas.PurchaseOrderLineRead:
         committed_quantity=line.committed_quantity,
         committed_date=line.committed_on,
         committed_price=line.committed_price,
+        committed_schedule=[
+            schemas.CommittedSplitRead(quantity=s.quantity, unit=s.unit, date=s.date, date_kind=s.date_kind)
+            for s in _ledger_schedule(line)
+        ],
         shipped_quantity=line.shipped_quantity,
         received_quantity=line.received_quantity,
         open_quantity=max(line.quantity - line.shipped_quantity, Decimal(0)),
     )
+
+
+def _ledger_schedule(line: db.PurchaseOrderLine) -> tuple[canonical.ScheduleLine, ...]:
+    return LineLedger.model_validate(line.ledger).committed_schedule if line.ledger is not None else ()

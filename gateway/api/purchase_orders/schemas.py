@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Literal
 
 from pydantic import BaseModel
 
@@ -29,9 +30,19 @@ class PurchaseOrderListRead(BaseModel):
     next_offset: int | None
 
 
+class CommittedSplitRead(BaseModel):
+    """One split of the supplier's newest commitment, in the PO line's unit."""
+
+    quantity: Decimal
+    unit: str
+    date: dt.date | None
+    date_kind: Literal["delivery", "ship"]
+
+
 class PurchaseOrderLineRead(BaseModel):
     """What was ordered, and what the supplier said and did about it. Quantities are in the PO
-    line's unit; `open_quantity` is ordered minus shipped, never below zero."""
+    line's unit; `open_quantity` is ordered minus shipped, never below zero. `committed_schedule` lists
+    the newest commitment's splits (empty when it stated none); `committed_date` is the latest."""
 
     line_number: str
     buyer_item: str
@@ -45,6 +56,7 @@ class PurchaseOrderLineRead(BaseModel):
     committed_quantity: Decimal | None
     committed_date: dt.date | None
     committed_price: Decimal | None
+    committed_schedule: list[CommittedSplitRead]
     shipped_quantity: Decimal
     received_quantity: Decimal
     open_quantity: Decimal
