@@ -23,6 +23,7 @@ from gateway.correlation.ledger import CommitmentScope, DateKind, LineLedger
 from gateway.correlation.result import Collector
 from gateway.correlation.terms import PartnerTerms
 from gateway.correlation.tolerances import Outcome, check_date, check_price, check_quantity
+from gateway.correlation.units import UnitConverter
 
 _CaseFn = Callable[[ExceptionType, str, str | None, str | None], None]
 _REJECTING = frozenset({LineAction.REJECT, LineAction.DELETE})
@@ -74,9 +75,10 @@ def read_commitment(c: Commitment, ledger: LineLedger, terms: PartnerTerms, item
     """Turn a line-level commitment into figures in the line's unit.
 
     Quantity: `quantity` if stated, else the sum of the non-rejecting schedule splits that state one
-    (each converted from its own unit, and kept as `schedule` in the line's unit, dated by the split or
-    else by `committed_date`); units default to the commitment's, then the line's. An accepted
+    (each converted from its own unit); units default to the commitment's, then the line's. An accepted
     commitment stating no quantity (or no date, or no price) commits what was ordered.
+    Schedule: those splits in the line's unit, each dated by its own date (else `committed_date`),
+    whether or not `quantity` is stated (pegging uses them only when they add up to the quantity).
     Date: `committed_date`, else the latest schedule date; its kind is the kind of the split that
     carries that date (delivery when none does).
     """
@@ -86,24 +88,14 @@ def read_commitment(c: Commitment, ledger: LineLedger, terms: PartnerTerms, item
     convert = terms.converter
     bad_unit: str | None = None
     quantity: Decimal | None = None
-    schedule: tuple[ScheduleLine, ...] = ()
+    schedule, split_bad_unit = _splits_in_line_unit(c, ledger, convert, item)
     if c.quantity is not None:
         quantity = convert.convert(c.quantity, c.unit or ledger.unit, ledger.unit, item)
         bad_unit = None if quantity is not None else c.unit
-    else:
-        splits = [s for s in c.schedule if s.quantity is not None and s.action not in _REJECTING]
-        parts: list[ScheduleLine] = []
-        for s in splits:
-            unit = s.unit or c.unit or ledger.unit
-            part = convert.convert(s.quantity or Decimal(0), unit, ledger.unit, item)  # filtered above
-            if part is None:
-                bad_unit = unit
-                break
-            quantity = part if quantity is None else quantity + part
-            date = s.date or c.committed_date
-            parts.append(ScheduleLine(quantity=part, unit=ledger.unit, date=date, date_kind=s.date_kind))
-        quantity = None if bad_unit is not None else quantity
-        schedule = tuple(parts) if bad_unit is None else ()
+    elif split_bad_unit is not None:
+        bad_unit = split_bad_unit
+    elif schedule:
+        quantity = sum((s.quantity for s in schedule), Decimal(0))
     if quantity is None and bad_unit is None and accepted:
         quantity = ledger.ordered_quantity
     date, kind = _committed_date(c)
@@ -125,6 +117,27 @@ def read_commitment(c: Commitment, ledger: LineLedger, terms: PartnerTerms, item
         unconvertible_unit=bad_unit,
         schedule=schedule,
     )
+
+
+def _splits_in_line_unit(
+    c: Commitment, ledger: LineLedger, convert: UnitConverter, item: str
+) -> tuple[tuple[ScheduleLine, ...], str | None]:
+    """The non-rejecting splits that state a quantity, in the line's unit and dated by the split or
+    else `committed_date`; `()` and the offending unit when one does not convert."""
+    parts: list[ScheduleLine] = []
+    for s in c.schedule:
+        if s.quantity is None or s.action in _REJECTING:
+            continue
+        unit = s.unit or c.unit or ledger.unit
+        part = convert.convert(s.quantity, unit, ledger.unit, item)
+        if part is None:
+            return (), unit
+        parts.append(
+            ScheduleLine(
+                quantity=part, unit=ledger.unit, date=s.date or c.committed_date, date_kind=s.date_kind
+            )
+        )
+    return tuple(parts), None
 
 
 def _committed_date(c: Commitment) -> tuple[dt.date | None, DateKind]:

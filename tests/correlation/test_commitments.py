@@ -193,6 +193,24 @@ def test_the_splits_are_kept_in_the_ledger_in_the_lines_unit() -> None:
     assert (ledger.committed_quantity, ledger.committed_date) == (Decimal(120), later)
 
 
+def test_splits_are_kept_when_the_commitment_also_states_its_quantity() -> None:
+    later = REQUESTED + dt.timedelta(days=21)
+    c = make_commitment(
+        status=CommitmentStatus.ACCEPTED_WITH_CHANGES,
+        quantity="100",
+        schedule=(
+            make_split(quantity="60", date=REQUESTED),
+            make_split(LineAction.BACKORDER, quantity="40", date=later),
+        ),
+    )
+    ledger = correlate_commitment(c, make_state(), make_terms(), NOW).ledger_updates[(PO, "1")]
+    assert [(s.quantity, s.date) for s in ledger.committed_schedule] == [
+        (Decimal(60), REQUESTED),
+        (Decimal(40), later),
+    ]
+    assert (ledger.committed_quantity, ledger.committed_date) == (Decimal(100), later)
+
+
 def test_a_newer_commitment_without_splits_clears_the_schedule() -> None:
     split = make_commitment(
         status=CommitmentStatus.ACCEPTED_WITH_CHANGES,

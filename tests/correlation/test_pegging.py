@@ -182,14 +182,14 @@ def split_ledger(**update: object) -> LineLedger:
         ScheduleLine(quantity=Decimal(60), unit="EA", date=D),
         ScheduleLine(quantity=Decimal(40), unit="EA", date=day(21)),
     )
-    return ledger(
-        ack_status=CommitmentStatus.ACCEPTED_WITH_CHANGES,
-        committed_quantity=Decimal(100),
-        committed_date=day(21),
-        committed_schedule=schedule,
-        commitment_version=stamp(1),
-        **update,
-    )
+    fields: dict[str, object] = {
+        "ack_status": CommitmentStatus.ACCEPTED_WITH_CHANGES,
+        "committed_quantity": Decimal(100),
+        "committed_date": day(21),
+        "committed_schedule": schedule,
+        "commitment_version": stamp(1),
+    }
+    return ledger(**(fields | update))
 
 
 def test_a_split_commitment_supplies_each_split_on_its_own_date() -> None:
@@ -199,6 +199,16 @@ def test_a_split_commitment_supplies_each_split_on_its_own_date() -> None:
     assert [(s.quantity, s.available_on) for s in supplies or ()] == [
         (Decimal(60), D),
         (Decimal(40), day(21)),
+    ]
+
+
+def test_splits_that_do_not_add_up_to_the_commitment_date_it_whole_by_its_latest_date() -> None:
+    led = split_ledger(committed_quantity=Decimal(90))
+    supplies = purchase_line_supplies(
+        "acme", PO, make_line(), led, unit="EA", converter=CONVERTER, arrivals={}
+    )
+    assert [(s.quantity, s.available_on, s.shortfall) for s in supplies or ()] == [
+        (Decimal(90), day(21), Decimal(10))
     ]
 
 
