@@ -77,76 +77,46 @@ def _coded(name: str, severity: Severity, table: Mapping[str, str], table_name: 
     return convert
 
 
-def _decimal(name: str, severity: Severity) -> Converter:
+def _parsed(
+    name: str, severity: Severity, parse: Callable[[str], Value | None], code: IssueCode, what: str
+) -> Converter:
+    """A converter that parses with `parse` (None: unreadable) and reports `code` when it fails."""
+
     def convert(report: Reporter, raw: str, seg: Segment, el: int) -> Value | None:
-        try:
-            d = Decimal(raw)
-        except InvalidOperation:
-            d = None
-        if d is not None and d.is_finite():
-            return d
-        report.issue(
-            IssueCode.INVALID_NUMBER,
-            severity,
-            seg,
-            f"{name}: {raw!r} is not a number",
-            element=el,
-            bad_value=raw,
-        )
-        return None
+        value = parse(raw)
+        if value is None:
+            report.issue(code, severity, seg, f"{name}: {raw!r} is not {what}", element=el, bad_value=raw)
+        return value
 
     return convert
+
+
+def _finite_decimal(raw: str) -> Decimal | None:
+    try:
+        d = Decimal(raw)
+    except InvalidOperation:
+        return None
+    return d if d.is_finite() else None
+
+
+def _whole_number(raw: str) -> int | None:
+    return int(raw) if raw.isdigit() else None
+
+
+def _decimal(name: str, severity: Severity) -> Converter:
+    return _parsed(name, severity, _finite_decimal, IssueCode.INVALID_NUMBER, "a number")
 
 
 def _integer(name: str, severity: Severity) -> Converter:
-    def convert(report: Reporter, raw: str, seg: Segment, el: int) -> Value | None:
-        if raw.isdigit():
-            return int(raw)
-        report.issue(
-            IssueCode.INVALID_NUMBER,
-            severity,
-            seg,
-            f"{name}: {raw!r} is not a whole number",
-            element=el,
-            bad_value=raw,
-        )
-        return None
-
-    return convert
+    return _parsed(name, severity, _whole_number, IssueCode.INVALID_NUMBER, "a whole number")
 
 
 def _date(name: str, severity: Severity) -> Converter:
-    def convert(report: Reporter, raw: str, seg: Segment, el: int) -> Value | None:
-        day = parse_x12_date(raw)
-        if day is None:
-            report.issue(
-                IssueCode.INVALID_DATE,
-                severity,
-                seg,
-                f"{name}: {raw!r} is not a date",
-                element=el,
-                bad_value=raw,
-            )
-        return day
-
-    return convert
+    return _parsed(name, severity, parse_x12_date, IssueCode.INVALID_DATE, "a date")
 
 
 def _time(name: str, severity: Severity) -> Converter:
-    def convert(report: Reporter, raw: str, seg: Segment, el: int) -> Value | None:
-        clock = parse_x12_time(raw)
-        if clock is None:
-            report.issue(
-                IssueCode.INVALID_TIME,
-                severity,
-                seg,
-                f"{name}: {raw!r} is not a time",
-                element=el,
-                bad_value=raw,
-            )
-        return clock
-
-    return convert
+    return _parsed(name, severity, parse_x12_time, IssueCode.INVALID_TIME, "a time")
 
 
 def combine_datetime(
