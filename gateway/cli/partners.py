@@ -45,7 +45,7 @@ def validate(settings: Settings) -> int:
     except PartnerConfigError as exc:
         console.print(f"[red]invalid partner configuration[/red]\n{exc.detail}")
         return 2
-    problems = validate_references(registry, settings.maps_dir)
+    problems = validate_references(registry, settings.maps_dir, settings.partners_dir)
     for problem in problems:
         console.print(f"[red]{problem}[/red]")
     if problems:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -102,12 +102,108 @@ class SLA(Spec):
     ship_grace_days: int = Field(default=1, ge=0)
 
 
+# A reference to a secret, never the secret: `env:NAME` (an environment variable) or `file:PATH` (a
+# file's content, trailing newline stripped; relative paths are under the partner directory).
+SecretRef = Annotated[
+    str,
+    Field(
+        pattern=r"^(env:[A-Za-z_][A-Za-z0-9_]*|file:\S+)$",
+        description="env:NAME or file:PATH, never the secret itself",
+    ),
+]
+
+
+class AckPolicy(StrEnum):
+    ON_REQUEST = "on_request"  # when the interchange asks (UNB 0031 = 1), or its envelope is broken
+    ALWAYS = "always"
+    NEVER = "never"
+
+
+class EdifactDelimiters(Spec):
+    """UN/EDIFACT service characters (UNA): what we write, and the defaults UNOA/UNOB imply."""
+
+    component: str = ":"
+    element: str = "+"
+    decimal: str = "."
+    release: str = "?"
+    repetition: str = "*"
+    segment: str = "'"
+
+
+class EdifactSettings(Spec):
+    """The partner's UN/EDIFACT identity (UNB S002/S003) and preferences."""
+
+    unb_id: str = Field(min_length=1, max_length=35)  # UNB S002 0004, as they send it
+    unb_qualifier: str | None = None  # UNB S002 0007 (14 = GLN, ZZZ mutually defined); None: any
+    syntax: Literal["UNOA", "UNOB", "UNOC", "UNOD", "UNOE", "UNOF", "UNOW", "UNOX", "UNOY"] = "UNOC"
+    syntax_version: Literal[1, 2, 3, 4] = 3
+    directory: Literal["D96A", "D01B"] = "D96A"  # the release of the ORDERS we send them
+    association: str | None = None  # UNH S009 0057 of what we send, e.g. EAN008
+    delimiters: EdifactDelimiters = EdifactDelimiters()
+    write_una: bool = True
+    contrl: AckPolicy = AckPolicy.ON_REQUEST  # CONTRL for their interchanges
+    request_contrl: bool = True  # we ask for (and expect) a CONTRL for each ORDERS interchange
+    duplicate_window_days: int = Field(default=90, ge=0)
+
+
+class CxmlSettings(Spec):
+    """The partner's cXML credentials (From/Sender) and where we post OrderRequests."""
+
+    domain: str = Field(min_length=1)  # Credential@domain, e.g. NetworkID, DUNS
+    identity: str = Field(min_length=1)  # Credential/Identity
+    shared_secret: SecretRef  # the SharedSecret they send in Sender (and we send them)
+    order_url: str | None = None  # their OrderRequest endpoint; None: orders are not sent by cXML
+    duplicate_window_days: int = Field(default=90, ge=0)
+
+
+class PortalSettings(Spec):
+    """A supplier portal that posts JSON events to `/v1/webhooks/{portal}` (Standard Webhooks)."""
+
+    portal: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")  # the `{portal}` in the URL
+    account: str = Field(min_length=1)  # the partner's account id in the portal's payloads
+    secrets: tuple[SecretRef, ...] = Field(min_length=1)  # whsec_ keys; several during a rotation
+    map: str  # the JSON map under edi_maps/, e.g. json/portal/supplyhub.yaml
+
+
+class AS2Settings(Spec):
+    """AS2 (RFC 4130): the partner's AS2 id, certificates and MDN preferences."""
+
+    as2_id: str = Field(min_length=1, max_length=128)
+    url: str | None = None  # their AS2 endpoint for what we send; None: we only receive
+    certificate: str  # their public certificate (PEM), relative to the partner directory
+    encryption: (
+        Literal["tripledes_192_cbc", "rc2_128_cbc", "aes_128_cbc", "aes_192_cbc", "aes_256_cbc"] | None
+    ) = "aes_256_cbc"
+    signature: Literal["sha1", "sha224", "sha256", "sha384", "sha512"] | None = "sha256"
+    compress: bool = False
+    mdn_mode: Literal["sync", "async"] = "sync"  # the MDN we ask for on what we send
+    mdn_signed: bool = True
+
+
 class FileDropChannel(Spec):
     root: str  # holds inbox/, outbox/, archive/, error/; relative paths are under the data dir
 
 
+class RestPollChannel(Spec):
+    """The partner's own REST API, polled for order confirmations and shipments (OAuth 2 client
+    credentials), its JSON mapped with `edi_maps/`."""
+
+    base_url: str
+    token_url: str
+    client_id: str
+    client_secret: SecretRef
+    scope: str | None = None
+    confirmations_path: str | None = "/confirmations"
+    shipments_path: str | None = "/shipments"
+    map: str  # the JSON map under edi_maps/, e.g. json/rest/northwind.yaml
+    interval_minutes: int = Field(default=15, gt=0)
+    page_size: int = Field(default=100, gt=0, le=1000)
+
+
 class Channels(Spec):
     filedrop: FileDropChannel | None = None
+    as2: AS2Settings | None = None
+    rest_poll: RestPollChannel | None = None
 
 
 class PartnerConfig(Spec):
@@ -116,6 +212,16 @@ class PartnerConfig(Spec):
     enabled: bool = True
     mode: Mode = Mode.PRODUCTION
     x12: X12Settings | None = None
+    edifact: EdifactSettings | None = None
+    cxml: CxmlSettings | None = None
+    portal: PortalSettings | None = None
+    order_format: Literal["x12", "edifact", "cxml", "none"] | None = Field(
+        default=None,
+        description=(
+            "How purchase orders go out: an 850, an ORDERS, a cXML OrderRequest, or not at all (the "
+            "supplier reads them from the API). Default: the first of x12, edifact, cxml configured."
+        ),
+    )
     maps: dict[str, str] = Field(
         default_factory=dict,
         description="Map overrides per document key (e.g. 'x12/855'), paths relative to edi_maps/.",
@@ -133,3 +239,16 @@ class PartnerConfig(Spec):
     tolerances: Tolerances = Tolerances()
     sla: SLA = SLA()
     currency: str = "USD"
+
+    @property
+    def outbound_format(self) -> Literal["x12", "edifact", "cxml", "none"]:
+        """The format purchase orders go out in (see `order_format`)."""
+        if self.order_format is not None:
+            return self.order_format
+        if self.x12 is not None:
+            return "x12"
+        if self.edifact is not None:
+            return "edifact"
+        if self.cxml is not None and self.cxml.order_url is not None:
+            return "cxml"
+        return "none"

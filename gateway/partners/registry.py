@@ -16,13 +16,13 @@ Rules beyond the schema:
 - a unit conversion is given once per (item, from unit, to unit), and never from a unit to itself;
 - an item cross-reference (buyer item, supplier item) is given once, inline and CSV together.
 
-`validate_references` checks what the files point to outside `partners/` (map overrides so far).
+`validate_references` checks what the files point to outside themselves: maps, certificates, secrets.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -31,6 +31,7 @@ import yaml
 from pydantic import ValidationError
 
 from gateway.errors import PartnerConfigError, UnknownPartnerError
+from gateway.partners import secrets
 from gateway.partners.model import ItemXref, PartnerConfig
 
 CSV_COLUMNS = ("buyer_item", "supplier_item", "upc")
@@ -81,10 +82,22 @@ class PartnerRegistry:
         _raise_if_any(_cross_check([_Source(c.id, c) for c in configs]), "the partner registry")
         self._by_id: dict[str, PartnerConfig] = {c.id: c for c in configs}
         self._by_isa: dict[tuple[str, str], list[PartnerConfig]] = {}
+        self._by_unb: dict[str, list[PartnerConfig]] = {}
+        self._by_cxml: dict[tuple[str, str], PartnerConfig] = {}
+        self._by_portal: dict[tuple[str, str], PartnerConfig] = {}
+        self._by_as2: dict[str, PartnerConfig] = {}
         for c in configs:
             if c.x12 is not None:
                 key = (c.x12.isa_qualifier.strip(), c.x12.isa_id.rstrip())
                 self._by_isa.setdefault(key, []).append(c)
+            if c.edifact is not None:
+                self._by_unb.setdefault(c.edifact.unb_id.strip(), []).append(c)
+            if c.cxml is not None:
+                self._by_cxml[_cxml_key(c.cxml.domain, c.cxml.identity)] = c
+            if c.portal is not None:
+                self._by_portal[(c.portal.portal, c.portal.account)] = c
+            if c.channels.as2 is not None:
+                self._by_as2[c.channels.as2.as2_id] = c
 
     def __len__(self) -> int:
         return len(self._by_id)
@@ -125,6 +138,44 @@ class PartnerRegistry:
             return None
         gs02 = application_sender.rstrip()
         return next((c for c in candidates if _gs_id(c) == gs02), None)
+
+    def identify_edifact(self, sender_id: str, sender_qualifier: str | None = None) -> PartnerConfig | None:
+        """The partner that sent an EDIFACT interchange, from UNB S002 (0004 identification, 0007
+        qualifier). A partner whose config gives no qualifier matches any; when several share the id,
+        the qualifier must pick exactly one."""
+        candidates = self._by_unb.get(sender_id.strip(), [])
+        qualifier = (sender_qualifier or "").strip() or None
+        matching = [
+            c
+            for c in candidates
+            if c.edifact is not None
+            and (c.edifact.unb_qualifier is None or c.edifact.unb_qualifier == qualifier)
+        ]
+        if len(matching) == 1:
+            return matching[0]
+        exact = [c for c in matching if c.edifact is not None and c.edifact.unb_qualifier == qualifier]
+        return exact[0] if len(exact) == 1 else None
+
+    def identify_cxml(self, domain: str, identity: str) -> PartnerConfig | None:
+        """The partner whose cXML credential this is (domain compared without regard to case, since
+        networks write both NetworkID and NetworkId; identity exactly)."""
+        return self._by_cxml.get(_cxml_key(domain, identity))
+
+    def identify_portal(self, portal: str, account: str) -> PartnerConfig | None:
+        """The partner behind a portal account."""
+        return self._by_portal.get((portal, account))
+
+    def portal_partners(self, portal: str) -> tuple[PartnerConfig, ...]:
+        """Every partner reached through one portal (their secrets verify its webhooks)."""
+        return tuple(c for (p, _), c in sorted(self._by_portal.items()) if p == portal)
+
+    def identify_as2(self, as2_id: str) -> PartnerConfig | None:
+        """The partner with this AS2-From id."""
+        return self._by_as2.get(as2_id)
+
+
+def _cxml_key(domain: str, identity: str) -> tuple[str, str]:
+    return (domain.strip().casefold(), identity.strip())
 
 
 def _gs_id(config: PartnerConfig) -> str:
@@ -287,6 +338,7 @@ def _cross_check(sources: Sequence[_Source]) -> list[Problem]:
     problems: list[Problem] = []
     ids: dict[str, str] = {}
     envelopes: dict[tuple[str, str, str], str] = {}
+    identities: dict[tuple[str, ...], str] = {}
     for s in sources:
         c = s.config
         if c.id in ids:
@@ -307,8 +359,30 @@ def _cross_check(sources: Sequence[_Source]) -> list[Problem]:
             else:
                 envelopes[key] = s.file
             problems.extend(_check_delimiters(s))
+        problems.extend(_check_identities(s, identities))
         problems.extend(_check_units(s))
         problems.extend(_check_items(s))
+    return problems
+
+
+def _check_identities(s: _Source, seen: dict[tuple[str, ...], str]) -> list[Problem]:
+    """EDIFACT, cXML, portal and AS2 identities are unique across partners."""
+    c = s.config
+    keys: list[tuple[str, tuple[str, ...]]] = []
+    if c.edifact is not None:
+        keys.append(("edifact.unb_id", ("unb", c.edifact.unb_id.strip(), c.edifact.unb_qualifier or "")))
+    if c.cxml is not None:
+        keys.append(("cxml.identity", ("cxml", *_cxml_key(c.cxml.domain, c.cxml.identity))))
+    if c.portal is not None:
+        keys.append(("portal.account", ("portal", c.portal.portal, c.portal.account)))
+    if c.channels.as2 is not None:
+        keys.append(("channels.as2.as2_id", ("as2", c.channels.as2.as2_id)))
+    problems = []
+    for field, key in keys:
+        if key in seen:
+            problems.append(Problem(s.file, field, f"{'/'.join(key[1:])} is also used in {seen[key]}"))
+        else:
+            seen[key] = s.file
     return problems
 
 
@@ -365,19 +439,47 @@ def _check_items(s: _Source) -> list[Problem]:
 # ---------------------------------------------------------------- references outside partners/
 
 
-def validate_references(registry: PartnerRegistry, maps_dir: Path) -> list[str]:
+def validate_references(
+    registry: PartnerRegistry,
+    maps_dir: Path,
+    partners_dir: Path | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+) -> list[str]:
     """Messages for every reference a partner file makes that does not resolve; empty when all do.
 
-    Map overrides (`maps` values) are paths relative to `maps_dir` and must name an existing file
-    inside it.
+    Map overrides (`maps` values) and the JSON maps of portals and REST pollers are paths relative to
+    `maps_dir` and must name an existing file inside it. With `partners_dir`, AS2 certificates must
+    exist beside the partner files and every secret reference must resolve (without showing it).
     """
     messages: list[str] = []
     for config in registry.all():
-        for key, relative in sorted(config.maps.items()):
-            where = f"{config.id}: maps[{key!r}]"
-            pure = PurePosixPath(relative)
-            if pure.is_absolute() or Path(relative).is_absolute() or ".." in pure.parts:
-                messages.append(f"{where}: {relative!r} must be a path inside {maps_dir.name}/")
-            elif not (maps_dir / relative).is_file():
-                messages.append(f"{where}: {relative!r} does not exist in {maps_dir.name}/")
+        refs = [(f"maps[{key!r}]", rel) for key, rel in sorted(config.maps.items())]
+        if config.portal is not None:
+            refs.append(("portal.map", config.portal.map))
+        if config.channels.rest_poll is not None:
+            refs.append(("channels.rest_poll.map", config.channels.rest_poll.map))
+        for field, relative in refs:
+            where = f"{config.id}: {field}"
+            problem = _inside(maps_dir, relative)
+            if problem:
+                messages.append(f"{where}: {relative!r} {problem}")
+        if partners_dir is None:
+            continue
+        if config.channels.as2 is not None:
+            cert = config.channels.as2.certificate
+            problem = _inside(partners_dir, cert)
+            if problem:
+                messages.append(f"{config.id}: channels.as2.certificate: {cert!r} {problem}")
+        messages.extend(secrets.missing(config, base_dir=partners_dir, environ=environ))
     return messages
+
+
+def _inside(directory: Path, relative: str) -> str | None:
+    """Why `relative` does not name a file inside `directory`, or None when it does."""
+    pure = PurePosixPath(relative)
+    if pure.is_absolute() or Path(relative).is_absolute() or ".." in pure.parts:
+        return f"must be a path inside {directory.name}/"
+    if not (directory / relative).is_file():
+        return f"does not exist in {directory.name}/"
+    return None
