@@ -222,7 +222,7 @@ class Location:
     """
 
     file: str | None = None
-    interchange: str | None = None  # ISA13 / UNB 0020
+    interchange: str | None = None  # ISA13 / UNB 0020 / cXML payloadID
     group: str | None = None  # GS06 / UNG 0048
     transaction: str | None = None  # ST02 / UNH 0062
     segment_position: int | None = None
@@ -230,6 +230,7 @@ class Location:
     element: int | None = None  # 1-based element position (ISA01 = 1)
     component: int | None = None  # 1-based component position
     offset: int | None = None  # character offset in the file
+    path: str | None = None  # in tree documents (cXML, JSON): the element or member, e.g. /cXML/Request
 
     def describe(self) -> str:
         """A short human string: `file.edi interchange 000000001 set 0001 segment 5 (BAK) element 3`."""
@@ -253,6 +254,8 @@ class Location:
             parts.append(f"element {self.element}")
         if self.component is not None:
             parts.append(f"component {self.component}")
+        if self.path:
+            parts.append(f"at {self.path}")
         if self.offset is not None and self.segment_position is None:
             parts.append(f"offset {self.offset}")
         return " ".join(parts)

@@ -13,7 +13,7 @@ from gateway.formats.issues import Issue
 from gateway.formats.x12.model import TransactionSet
 from gateway.mapping.engine import Extraction
 from gateway.mapping.registry import CompiledMap, MapRegistry
-from gateway.mapping.targets import BUILDERS, Build, Event, MapContext
+from gateway.mapping.targets import BUILDERS, Build, DocumentFacts, Event, MapContext
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +30,7 @@ def apply_x12(compiled: CompiledMap, ts: TransactionSet, ctx: MapContext) -> Map
         raise MappingError(f"map {compiled.key} reads {compiled.spec.set_id} sets, not {ts.set_id}")
     run = Extraction(ts, ctx.file)
     root = run.run(compiled.root)
-    events = BUILDERS[compiled.spec.target](Build(ts, ctx, run, root))
+    events = BUILDERS[compiled.spec.target](Build(DocumentFacts.of_x12(ts), ctx, run, root))
     return MappingResult(tuple(events), tuple(run.issues))
 
 

@@ -22,6 +22,7 @@ class LocationRead(BaseModel):
     element: int | None = None
     component: int | None = None
     offset: int | None = None
+    path: str | None = None
 
 
 class IssueRead(BaseModel):

@@ -12,7 +12,7 @@ from types import ModuleType
 
 from gateway.mapping.spec import MapSpec
 from gateway.mapping.targets import commitment, functional_ack, purchase_order, shipment
-from gateway.mapping.targets.common import Build, Event, MapContext
+from gateway.mapping.targets.common import Build, DocumentFacts, Event, IssueSink, MapContext
 
 TARGETS: Mapping[str, ModuleType] = {
     "commitment": commitment,
@@ -40,4 +40,4 @@ def check_target(spec: MapSpec) -> list[str]:
     return problems
 
 
-__all__ = ["BUILDERS", "Build", "Event", "MapContext", "check_target"]
+__all__ = ["BUILDERS", "Build", "DocumentFacts", "Event", "IssueSink", "MapContext", "check_target"]

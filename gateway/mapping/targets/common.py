@@ -1,18 +1,20 @@
 """What every target builder shares: the document context, the version stamp and issue helpers.
 
 The occurred-at time is always the document's own (X12 carries no zone: read as UTC), never the
-wall clock, so replaying a document gives the same events.
+wall clock, so replaying a document gives the same events. `DocumentFacts` is all a builder knows of
+the envelope, so the same builders serve every format whose map yields the same record fields.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from gateway.canonical import models as canonical
 from gateway.formats.issues import IssueCode, Severity
-from gateway.formats.x12.model import TransactionSet
-from gateway.mapping.engine import Extraction, Record
+from gateway.formats.x12.model import Segment, TransactionSet
+from gateway.mapping.engine import Record
 
 Event = canonical.Commitment | canonical.Shipment | canonical.FunctionalAck | canonical.PurchaseOrder
 
@@ -26,20 +28,55 @@ class MapContext:
     file: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class DocumentFacts:
+    """What a document's envelope tells every builder, whatever the format: the date to fall back on
+    when the document names none, and the parts of its version stamp."""
+
+    prepared_at: datetime | None  # the group's date, else the interchange's (X12 GS04/ISA09, UNB 0017)
+    sequence: int  # breaks ties between stamps of the same time: ISA13, UNB 0020, cXML version
+    source: str  # e.g. "x12:855:000000042"
+
+    @classmethod
+    def of_x12(cls, ts: TransactionSet) -> DocumentFacts:
+        prepared = ts.group.prepared_at() if ts.group is not None else None
+        icn = ts.interchange.control_number.strip()
+        return cls(
+            prepared_at=prepared or ts.interchange.prepared_at(),
+            sequence=int(icn) if icn.isdigit() else 0,
+            source=f"x12:{ts.set_id}:{icn}",
+        )
+
+
+class IssueSink(Protocol):
+    """Where builders report what they could not build (an engine run: it knows the document)."""
+
+    def issue(
+        self,
+        code: IssueCode,
+        severity: Severity,
+        seg: Segment | None,
+        message: str,
+        *,
+        element: int | None = None,
+        tag: str | None = None,
+        bad_value: str | None = None,
+    ) -> None: ...
+
+
 @dataclass(slots=True)
 class Build:
-    ts: TransactionSet
+    facts: DocumentFacts
     ctx: MapContext
-    run: Extraction
+    run: IssueSink
     root: Record
 
     def occurred_at(self, *records: Record) -> datetime | None:
-        """The first `occurred_at` the map found, else the group's, else the interchange's date."""
+        """The first `occurred_at` the map found, else the envelope's date."""
         for rec in records:
             if (value := rec.moment("occurred_at")) is not None:
                 return value
-        value = self.ts.group.prepared_at() if self.ts.group is not None else None
-        value = value or self.ts.interchange.prepared_at()
+        value = self.facts.prepared_at
         if value is None:
             self.run.issue(
                 IssueCode.MISSING_VALUE,
@@ -50,11 +87,8 @@ class Build:
         return value
 
     def stamp(self, issued_at: datetime) -> canonical.VersionStamp:
-        icn = self.ts.interchange.control_number.strip()
         return canonical.VersionStamp(
-            issued_at=issued_at,
-            sequence=int(icn) if icn.isdigit() else 0,
-            source=f"x12:{self.ts.set_id}:{icn}",
+            issued_at=issued_at, sequence=self.facts.sequence, source=self.facts.source
         )
 
     def fail(self, rec: Record | None, message: str) -> None:
