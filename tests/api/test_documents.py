@@ -79,6 +79,7 @@ async def test_shows_one_document_with_controls_issues_trace_and_events(
                 "element": None,
                 "component": None,
                 "offset": None,
+                "path": None,
             },
             "message": "segment ZZZ is not in the 855",
             "bad_value": None,
