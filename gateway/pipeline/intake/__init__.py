@@ -9,6 +9,7 @@ check, the unknown-sender case, the document row, correlation of the events, the
 the report. Only unreadable bytes raise (`FormatError`); the caller records the failure.
 """
 
-from gateway.pipeline.intake.run import DocumentOutcome, IntakeRun, OpenInterchange, Reader
+from gateway.pipeline.intake.run import IntakeRun, OpenInterchange, Reader
+from gateway.pipeline.translate import DocumentOutcome
 
 __all__ = ["DocumentOutcome", "IntakeRun", "OpenInterchange", "Reader"]

@@ -24,39 +24,18 @@ from sqlalchemy.orm import Session
 
 from gateway import canonical, correlation
 from gateway.formats.issues import Issue, Severity
-from gateway.kit import ids
 from gateway.mapping import Event as MappedEvent
 from gateway.partners.model import Mode, PartnerConfig
 from gateway.pipeline.correlate import Applier
 from gateway.pipeline.reports import DocumentReport, ReceiptReport
 from gateway.pipeline.runtime import Runtime
+from gateway.pipeline.translate import DocumentOutcome
 from gateway.store import models as db
 from gateway.store.repositories.intake import (
     DocumentRepository,
     InterchangeRepository,
     ProcessingStepRepository,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class DocumentOutcome:
-    """One business document (an X12 set, an EDIFACT message, a cXML request, a JSON event) as read
-    and mapped, in any format."""
-
-    document_id: ids.DocumentId
-    format: str  # "x12", "edifact", "cxml", "json"
-    doc_type: str  # "855", "ORDRSP", "ConfirmationRequest", "portal.shipment", ...
-    control_number: str  # ST02, UNH 0062, payloadID, webhook-id
-    version: str | None = None  # GS08, UNH S009 0052+0054, cXML version
-    group_control: str | None = None  # GS06, UNG 0048
-    is_test: bool = False  # ISA15 = T, UNB 0035 = 1, deploymentMode="test"
-    events: tuple[MappedEvent, ...] = ()
-    issues: tuple[Issue, ...] = ()  # the reader's and the map's
-    skipped: str | None = None  # why no map applied (a document type the gateway does not read)
-
-    @property
-    def rejected(self) -> bool:
-        return any(i.severity is Severity.ERROR for i in self.issues)
 
 
 @dataclass(slots=True)

@@ -13,7 +13,7 @@ from gateway.formats.x12 import ack as x12_ack
 from gateway.formats.x12 import model as x12
 from gateway.partners.model import FunctionalAckKind
 from gateway.pipeline import translate
-from gateway.pipeline.intake.run import DocumentOutcome, IntakeRun, OpenInterchange
+from gateway.pipeline.intake.run import IntakeRun, OpenInterchange
 from gateway.pipeline.outbound import deliver_x12, x12_envelope
 
 DEFAULT_WINDOW_DAYS = 90
@@ -44,7 +44,7 @@ def read(run: IntakeRun) -> None:
         assert acks is not None
         if isinstance(item, translate.SetOutcome):
             acks.feed(item.ts, item.map_issues)
-            run.document(ic, _outcome(item))
+            run.document(ic, item.outcome())
             continue
         acks.feed(item)
         if isinstance(item, x12.InterchangeClosed):
@@ -74,22 +74,6 @@ def _open(
         window_days=window,
     )
     return ic, x12_ack.AckBuilder(functional=functional, ta1=ta1)
-
-
-def _outcome(item: translate.SetOutcome) -> DocumentOutcome:
-    ts = item.ts
-    return DocumentOutcome(
-        document_id=item.document_id,
-        format="x12",
-        doc_type=ts.set_id,
-        control_number=ts.control_number,
-        version=ts.version,
-        group_control=ts.group.control_number if ts.group else None,
-        is_test=ts.interchange.is_test,
-        events=item.events,
-        issues=item.issues,
-        skipped=item.skipped,
-    )
 
 
 def _acknowledge(run: IntakeRun, ic: OpenInterchange, builder: x12_ack.AckBuilder) -> None:
