@@ -31,6 +31,17 @@ class WebhookSettings(BaseModel):
     jitter_seed: int | None = None  # a fixed seed makes the retry jitter reproducible (tests)
 
 
+class JobSettings(BaseModel):
+    """Background jobs: retries with backoff, dead letters, and the recovery sweep."""
+
+    max_attempts: int = 5  # then the item is dead-lettered
+    backoff_base_s: float = 10.0  # first retry after about this long, doubling per attempt
+    backoff_max_s: float = 3600.0
+    stuck_after_s: float = 300.0  # an item still waiting this long after it was due is queued again
+    sweep_batch: int = 500  # items queued again per sweep
+    jitter_seed: int | None = None  # a fixed seed makes the retry jitter reproducible (tests)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", env_nested_delimiter="__", extra="ignore")
 
@@ -47,6 +58,9 @@ class Settings(BaseSettings):
     subscribers_file: Path | None = None  # webhook subscribers (YAML); unset: no webhooks
     webhooks: WebhookSettings = WebhookSettings()
     reconcile_snapshot: Path | None = None  # ERP snapshot of PO lines the reconcile cron job reads
+    jobs: JobSettings = JobSettings()
+    tracing: str = "none"  # "otlp" (OTEL_EXPORTER_OTLP_* variables) or "console"; needs the otel extra
+    metrics_port: int | None = None  # `gateway worker` serves /metrics on this port when set
 
     @property
     def effective_database_url(self) -> str:

@@ -12,7 +12,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 
 class CanonicalModel(BaseModel):
@@ -24,14 +24,22 @@ class VersionStamp(CanonicalModel):
 
     `issued_at` comes from the document (855 BAK04 + GS time, 856 BSN03/BSN04, cXML noticeDate);
     `sequence` breaks ties (interchange control number, cXML version, portal sequence).
+    `revision` counts corrections of the same document by replay (0 as received): a corrected
+    re-derivation outranks its own earlier application, and nothing a genuinely newer document
+    (a later `issued_at` or `sequence`) applied. It is left out of the JSON while it is 0.
     """
 
     issued_at: AwareDatetime
     sequence: int = 0
     source: str = ""  # e.g. "x12:855:ISA13=000000042"
+    revision: int = Field(default=0, exclude_if=lambda revision: revision == 0)
 
-    def key(self) -> tuple[dt.datetime, int]:
-        return (self.issued_at, self.sequence)
+    def key(self) -> tuple[dt.datetime, int, int]:
+        return (self.issued_at, self.sequence, self.revision)
+
+    def same_document_as(self, other: VersionStamp) -> bool:
+        """The same document's stamp, whatever its revision."""
+        return (self.issued_at, self.sequence) == (other.issued_at, other.sequence)
 
     def is_newer_than(self, other: VersionStamp) -> bool:
         return self.key() > other.key()

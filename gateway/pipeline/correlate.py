@@ -172,7 +172,9 @@ class Applier:
                 line["po_number"] for line in previous.payload.get("lines", []) if "po_number" in line
             }
             known = canonical.VersionStamp(
-                issued_at=previous.version_issued_at, sequence=previous.version_sequence
+                issued_at=previous.version_issued_at,
+                sequence=previous.version_sequence,
+                revision=previous.version_revision,
             )
         states = {
             po: state

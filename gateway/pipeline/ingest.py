@@ -3,6 +3,12 @@
     receive(rt, data, ...)          raw bytes committed, `ingest.process_receipt` enqueued
     process_receipt(session, rt, id)  the whole story of one receipt, safe to run twice
 
+`process_receipt` holds the receipt's row lock for its whole transaction (`SELECT ... FOR UPDATE
+SKIP LOCKED` on PostgreSQL: a receipt another worker is processing answers `busy` at once) and a
+lock on its content hash, so two copies of the same bytes are never read at the same time and the
+later one always finds the earlier one processed. The retries around it live in
+`pipeline/recovery.py`.
+
 Nothing is acknowledged before the bytes are stored. The format is detected from the first bytes and
 the receipt handed to that format's reader (`pipeline/intake/`). A duplicate (same bytes, or the same
 partner and interchange control number within the partner's window) emits no events and is
@@ -11,6 +17,7 @@ acknowledged again.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Mapping
 
@@ -18,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from gateway.errors import FormatError
 from gateway.formats import detect
-from gateway.kit import ids
+from gateway.kit import ids, logs, tracing
 from gateway.pipeline import translate
 from gateway.pipeline.intake import IntakeRun, Reader
 from gateway.pipeline.intake import x12 as x12_intake
@@ -26,17 +33,19 @@ from gateway.pipeline.reports import DocumentReport, ReceiptReport
 from gateway.pipeline.runtime import Runtime
 from gateway.store import models as db
 from gateway.store.repositories.intake import ProcessingStepRepository, ReceiptRepository
+from gateway.store.repositories.operations import advisory_lock, lock_row
 from gateway.store.session import session_scope
 
 log = logging.getLogger(__name__)
 PROCESS_JOB = "ingest.process_receipt"
+BUSY = "busy"  # the report status when another transaction holds the receipt
 
 # One reader per format the gateway reads; a format without one is refused as unsupported.
 READERS: Mapping[detect.Format, Reader] = {
     detect.Format.X12: x12_intake.read,
 }
 
-__all__ = ["PROCESS_JOB", "READERS", "DocumentReport", "ReceiptReport", "process_receipt", "receive"]
+__all__ = ["BUSY", "PROCESS_JOB", "READERS", "DocumentReport", "ReceiptReport", "process_receipt", "receive"]
 
 
 def receive(
@@ -46,34 +55,51 @@ def receive(
     if partner_id is not None:
         rt.partners.get(partner_id)  # an unknown partner is refused before anything is stored
     receipt_id = ids.new_receipt_id()
-    with session_scope(rt.sessionmaker) as session:
-        ReceiptRepository(session).add(
+    now = rt.clock.now()
+    with (
+        logs.bound(correlation_id=receipt_id, receipt_id=receipt_id),
+        tracing.span("ingest.receive", receipt_id=receipt_id, channel=channel, size=len(data)),
+        session_scope(rt.sessionmaker) as session,
+    ):
+        row = ReceiptRepository(session).add(
             id=receipt_id,
             channel=channel,
             raw=data,
-            received_at=rt.clock.now(),
+            received_at=now,
             file_name=file_name,
             partner_id=partner_id,
             correlation_id=receipt_id,
         )
+        # If the job is lost (Redis down, a worker killed), the sweeper queues it again from then on.
+        row.next_attempt_at = now + dt.timedelta(seconds=rt.settings.jobs.stuck_after_s)
         ProcessingStepRepository(session).record(
-            stage=db.Stage.RECEIVED, status=db.StepStatus.OK, receipt_id=receipt_id, at=rt.clock.now()
+            stage=db.Stage.RECEIVED, status=db.StepStatus.OK, receipt_id=receipt_id, at=now
         )
         rt.jobs.enqueue_after_commit(session, PROCESS_JOB, receipt_id)
+        log.info("received %d bytes over %s as receipt %s", len(data), channel, receipt_id)
     return receipt_id
 
 
 def process_receipt(session: Session, rt: Runtime, receipt_id: str) -> ReceiptReport:
     """Process one stored receipt. Running it again on a processed receipt changes nothing."""
     receipts = ReceiptRepository(session)
-    receipt = receipts.require(receipt_id)
-    report = ReceiptReport(receipt_id, receipt.file_name, str(receipt.status))
+    locked, exists = lock_row(session, db.Receipt, receipt_id)
+    if locked is None:
+        if not exists:
+            receipts.require(receipt_id)  # raises NotFoundError
+        return ReceiptReport(receipt_id, None, BUSY)
+    receipt = locked
+    report = ReceiptReport(
+        receipt_id, receipt.file_name, str(receipt.status), received_at=receipt.received_at
+    )
     if receipt.status is not db.ReceiptStatus.RECEIVED:
         return report
     steps = ProcessingStepRepository(session)
     now = rt.clock.now()
-    original = receipts.find_by_sha256(receipt.content_sha256, exclude_id=receipt.id)
+    advisory_lock(session, f"receipt-content:{receipt.content_sha256}")
+    original = receipts.find_handled_by_sha256(receipt.content_sha256, exclude_id=receipt.id)
     fmt = detect.detect(receipt.raw[: translate.HEAD_BYTES])
+    report.format = str(fmt)
     run = IntakeRun(session, rt, receipt, report, now, duplicate_of=original.id if original else None)
     try:
         reader = READERS.get(fmt)
@@ -94,6 +120,7 @@ def process_receipt(session: Session, rt: Runtime, receipt_id: str) -> ReceiptRe
             actual=type(exc).__name__,
         )
         report.status, report.detail = "failed", detail
+        _finish(receipt, report, rt)
         return report
     if original is not None:
         receipts.set_status(receipt.id, db.ReceiptStatus.DUPLICATE, duplicate_of_id=original.id)
@@ -109,4 +136,11 @@ def process_receipt(session: Session, rt: Runtime, receipt_id: str) -> ReceiptRe
         receipts.set_status(receipt.id, db.ReceiptStatus.PROCESSED)
         report.status = "processed"
     report.exceptions_opened = len(run.applier.opened)
+    _finish(receipt, report, rt)
     return report
+
+
+def _finish(receipt: db.Receipt, report: ReceiptReport, rt: Runtime) -> None:
+    receipt.processed_at = report.processed_at = rt.clock.now()
+    receipt.next_attempt_at = None
+    log.info("receipt %s %s: %d documents", receipt.id, report.status, len(report.documents))

@@ -36,7 +36,13 @@ from gateway.store.repositories.messaging import OutboundMessageRepository
 
 JOB = "monitors.run"
 _PAGE = 500
-_WAITING = (db.OutboundStatus.WRITTEN, db.OutboundStatus.SENT)
+# Not acknowledged yet: also while still queued for delivery or dead-lettered (never delivered).
+_WAITING = (
+    db.OutboundStatus.QUEUED,
+    db.OutboundStatus.WRITTEN,
+    db.OutboundStatus.SENT,
+    db.OutboundStatus.DEAD_LETTER,
+)
 
 
 @dataclass

@@ -13,12 +13,12 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from gateway import canonical
-from gateway.channels.filedrop import mailbox_for
 from gateway.errors import PartnerConfigError
 from gateway.formats.x12 import model as x12
 from gateway.formats.x12 import writer
 from gateway.mapping import Party, purchase_order_change, purchase_order_change_to_860, purchase_order_to_850
 from gateway.partners.model import PartnerConfig
+from gateway.pipeline import delivery
 from gateway.pipeline.runtime import Runtime
 from gateway.store import models as db
 from gateway.store.repositories.erp import PurchaseOrderRepository
@@ -62,17 +62,13 @@ def deliver_x12(
     group: bool = True,
     set_controls: tuple[str, ...] = (),
 ) -> db.OutboundMessage:
-    """Allocate ISA13 (and GS06), render, write to the partner's outbox, and record the message."""
+    """Allocate ISA13 (and GS06), render and record the message; its transport (the partner's file
+    drop outbox) gets it from the `outbound.deliver` job once this transaction commits."""
     numbers = ControlNumberRepository(session)
     isa = numbers.allocate(partner.id, db.ControlKind.ISA)[0]
     gs = numbers.allocate(partner.id, db.ControlKind.GS)[0] if group else 0
     content = render(isa, gs)
-    path: str | None = None
-    if partner.channels.filedrop is not None:
-        box = mailbox_for(rt.settings.data_dir, partner.channels.filedrop.root)
-        name = f"{kind.replace('+', '-')}_{isa:09d}.edi"
-        path = str(box.deliver(name, content))
-    return OutboundMessageRepository(session).add(
+    message = OutboundMessageRepository(session).add(
         id=str(uuid.uuid4()),
         partner_id=partner.id,
         kind=kind,
@@ -81,10 +77,11 @@ def deliver_x12(
         interchange_control=f"{isa:09d}",
         group_control=str(gs) if group else None,
         set_controls=set_controls,
-        path=path,
-        status=db.OutboundStatus.WRITTEN,
+        status=db.OutboundStatus.QUEUED,
         at=now,
     )
+    delivery.enqueue_delivery(session, rt, message, partner)
+    return message
 
 
 def send_purchase_order(session: Session, rt: Runtime, po: canonical.PurchaseOrder) -> db.OutboundMessage:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from gateway.formats.issues import Issue
@@ -29,3 +30,6 @@ class ReceiptReport:
     ack_paths: list[str] = field(default_factory=list)
     detail: str | None = None
     exceptions_opened: int = 0
+    format: str | None = None
+    received_at: dt.datetime | None = None
+    processed_at: dt.datetime | None = None  # set when this run processed it (None: nothing to do)

@@ -30,11 +30,13 @@ import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.channels import webhook_out
+from gateway.kit import logs, metrics
 from gateway.kit.clock import Clock
 from gateway.pipeline.runtime import Runtime
 from gateway.settings import Settings, WebhookSettings
 from gateway.store import models as db
 from gateway.store.repositories.messaging import OutboxRepository
+from gateway.store.repositories.operations import DeadLetterRepository
 from gateway.store.repositories.webhooks import WebhookRepository
 from gateway.store.session import session_scope
 from gateway.worker.enqueue import Enqueuer
@@ -161,6 +163,7 @@ class _Claim:
     cursor: int
     body: bytes
     at: dt.datetime
+    correlation_id: str
 
 
 def deliver(factory: sessionmaker[Session], hooks: Webhooks, delivery_id: int) -> Outcome | None:
@@ -176,6 +179,14 @@ def deliver(factory: sessionmaker[Session], hooks: Webhooks, delivery_id: int) -
         claimed = _claim(session, hooks, delivery_id)
     if not isinstance(claimed, _Claim):
         return claimed
+    with logs.bound(correlation_id=claimed.correlation_id, webhook_delivery_id=str(delivery_id)):
+        return _send_and_settle(factory, hooks, delivery_id, claimed)
+
+
+def _send_and_settle(
+    factory: sessionmaker[Session], hooks: Webhooks, delivery_id: int, claimed: _Claim
+) -> Outcome | None:
+    log.info("webhook %s: event %s to %s", delivery_id, claimed.cursor, claimed.subscriber.id)
     result = hooks.sender.send(
         claimed.subscriber, message_id(claimed.cursor), int(claimed.at.timestamp()), claimed.body
     )
@@ -207,7 +218,26 @@ def deliver(factory: sessionmaker[Session], hooks: Webhooks, delivery_id: int) -
             status=status,
             next_attempt_at=next_at,
         )
+        if status is db.DeliveryStatus.DEAD:
+            _dead_letter(session, row, result.error or f"HTTP {result.status_code}", claimed.at)
+        elif status is db.DeliveryStatus.PENDING:
+            metrics.job_retries.labels(job=DELIVER_JOB).inc()
         return _outcome(row, result.status_code, result.error)
+
+
+def _dead_letter(session: Session, row: db.WebhookDelivery, reason: str, at: dt.datetime) -> None:
+    event = session.get(db.OutboxEvent, row.event_cursor)
+    DeadLetterRepository(session).record(
+        kind=db.DeadLetterKind.WEBHOOK_DELIVERY,
+        item_id=str(row.id),
+        job=DELIVER_JOB,
+        attempts=row.attempts,
+        reason=f"subscriber {row.subscriber_id}: {reason}",
+        partner_id=event.partner_id if event is not None else None,
+        correlation_id=event.correlation_id if event is not None else None,
+        at=at,
+    )
+    metrics.dead_lettered.labels(kind=str(db.DeadLetterKind.WEBHOOK_DELIVERY)).inc()
 
 
 def _claim(session: Session, hooks: Webhooks, delivery_id: int) -> _Claim | Outcome | None:
@@ -227,7 +257,7 @@ def _claim(session: Session, hooks: Webhooks, delivery_id: int) -> _Claim | Outc
     body = OutboxRepository.event(event).model_dump_json().encode()
     row.next_attempt_at = now + hooks.lease
     session.flush()
-    return _Claim(sub, row.event_cursor, body, now)
+    return _Claim(sub, row.event_cursor, body, now, event.correlation_id)
 
 
 def _outcome(row: db.WebhookDelivery, status_code: int | None, error: str | None) -> Outcome:

@@ -17,7 +17,9 @@
 Two modes, chosen by `Settings.redis_url`:
 
 - **inline** (no Redis): the task function runs at once, in the caller's thread, with a
-  `TaskContext` holding the same sessionmaker. Errors propagate to the caller.
+  `TaskContext` holding the same sessionmaker. Errors propagate to the caller, except a
+  `TransientError` (the task recorded the failure for a later retry): it is logged and reported in
+  `Enqueued.error`.
 - **arq** (Redis): the job goes to the arq queue with a deterministic job id
   (`<name>:<arg>:<arg>`), so the same job is not queued again while it is queued, running, or its
   result is kept (`keep_result`, one hour by default). A genuine re-run (a replay) passes `key=` to
@@ -27,7 +29,13 @@ A task must only see committed data, so jobs are sent after the commit: use
 `enqueue_after_commit(session, ...)`, which holds the job until that session's transaction commits
 (and drops it on rollback); call `enqueue(...)` directly only when nothing is left uncommitted.
 In inline mode a failing task run from `enqueue_after_commit` raises out of `session.commit()`,
-after the caller's data is committed.
+after the caller's data is committed. In arq mode a job that cannot be queued after the commit
+(Redis unreachable) is logged and dropped: the data is committed and the work item's own table says
+it is due (a `received` receipt, a `queued` message), so the recovery sweeper queues it again.
+Redis being down when the enqueuer is built is not fatal either: it connects at the first job.
+
+Cron jobs: `task(name, cron=Schedule(minute={0, 30}))` makes the task a cron job of long-running
+workers (see `gateway.worker.settings`).
 
 This module and `gateway.worker.settings` are the only places that import arq.
 """
@@ -72,11 +80,21 @@ F = TypeVar("F", bound=Callable[..., object])
 
 
 @dataclass(frozen=True)
+class Schedule:
+    """When a cron job runs (arq `cron` fields; None means every)."""
+
+    hour: set[int] | None = None
+    minute: set[int] | None = None
+    second: set[int] | None = None
+
+
+@dataclass(frozen=True)
 class TaskSpec:
     name: str
     fn: Callable[..., object]
     max_tries: int = 5
     timeout_s: float = 300.0
+    cron: Schedule | None = None
 
 
 class TransientError(Exception):
@@ -91,9 +109,16 @@ class TransientError(Exception):
 _REGISTRY: dict[str, TaskSpec] = {}
 
 
-def task(name: str, *, max_tries: int = 5, timeout: timedelta = timedelta(minutes=5)) -> Callable[[F], F]:
+def task(
+    name: str,
+    *,
+    max_tries: int = 5,
+    timeout: timedelta = timedelta(minutes=5),
+    cron: Schedule | None = None,
+) -> Callable[[F], F]:
     """Register a SYNC task `fn(ctx: TaskContext, *ids: str) -> object` under `name`
-    (`<part>.<verb>`). Arguments are ids, never documents. Registering a name twice is an error."""
+    (`<part>.<verb>`). Arguments are ids, never documents. Registering a name twice is an error.
+    With `cron`, long-running workers also run it (without arguments) on that schedule."""
     if "." not in name:
         raise ValueError(f"job name {name!r} must read <part>.<verb>")
 
@@ -101,7 +126,7 @@ def task(name: str, *, max_tries: int = 5, timeout: timedelta = timedelta(minute
         existing = _REGISTRY.get(name)
         if existing is not None and existing.fn is not fn:
             raise ValueError(f"job {name!r} is already registered to {existing.fn.__qualname__}")
-        _REGISTRY[name] = TaskSpec(name, fn, max_tries, timeout.total_seconds())
+        _REGISTRY[name] = TaskSpec(name, fn, max_tries, timeout.total_seconds(), cron)
         return fn
 
     return register
@@ -137,6 +162,7 @@ class Enqueued:
     queued: bool
     inline: bool
     result: object = None
+    error: str | None = None  # inline: the task failed transiently (see TransientError)
 
 
 class _ArqClient:
@@ -169,6 +195,20 @@ class _ArqClient:
         coroutine = self.pool.enqueue_job(name, *args, _job_id=job, _defer_by=defer)
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(ENQUEUE_TIMEOUT_S) is not None
 
+    def ping(self) -> bool:
+        async def ping() -> bool:
+            return bool(await self.pool.ping())
+
+        return asyncio.run_coroutine_threadsafe(ping(), self.loop).result(ENQUEUE_TIMEOUT_S)
+
+    def queued(self, queue_name: str) -> int:
+        """How many jobs wait in the queue (due or deferred)."""
+
+        async def zcard() -> int:
+            return int(await self.pool.zcard(queue_name))
+
+        return asyncio.run_coroutine_threadsafe(zcard(), self.loop).result(ENQUEUE_TIMEOUT_S)
+
     def close(self) -> None:
         if self.thread is None:  # the worker's pool: the worker closes it
             return
@@ -195,9 +235,23 @@ class Enqueuer:
         *,
         queue_name: str = DEFAULT_QUEUE,
     ) -> Enqueuer:
-        """Inline when `settings.redis_url` is unset, arq otherwise (connects at once)."""
-        arq = _ArqClient.start(settings.redis_url, queue_name) if settings.redis_url else None
-        return cls(sessionmaker, settings, queue_name, arq)
+        """Inline when `settings.redis_url` is unset, arq otherwise (connects now, or at the first
+        job if Redis does not answer now)."""
+        enqueuer = cls(sessionmaker, settings, queue_name, None)
+        if settings.redis_url:
+            try:
+                enqueuer._connect()
+            except Exception as error:  # Redis down at startup: intake still stores documents
+                log.warning(
+                    "Redis at %s unreachable (%s); jobs are queued once it answers", settings.redis_url, error
+                )
+        return enqueuer
+
+    def _connect(self) -> _ArqClient:
+        if self._arq is None:
+            assert self.settings.redis_url
+            self._arq = _ArqClient.start(self.settings.redis_url, self.queue_name)
+        return self._arq
 
     @classmethod
     def for_worker(
@@ -214,7 +268,23 @@ class Enqueuer:
 
     @property
     def inline(self) -> bool:
-        return self._arq is None
+        return not self.settings.redis_url
+
+    def ping(self) -> bool:
+        """Whether the queue answers (True inline: there is none to wait for)."""
+        if self.inline:
+            return True
+        try:
+            return self._connect().ping()
+        except Exception as error:  # a probe: any failure means "not reachable"
+            log.warning("Redis unreachable: %s", error)
+            return False
+
+    def queue_depth(self) -> int | None:
+        """Jobs waiting in the queue; None inline."""
+        if self.inline:
+            return None
+        return self._connect().queued(self.queue_name)
 
     def enqueue(
         self, name: str, *args: str, key: str | None = None, defer: timedelta | None = None
@@ -225,11 +295,15 @@ class Enqueuer:
         if not all(isinstance(arg, str) for arg in args):
             raise TypeError(f"job {name!r}: arguments are ids (str), got {args!r}")
         job = job_id(name, *args, key=key)
-        if self._arq is None:
+        if self.inline:
             ctx = TaskContext(self.sessionmaker, self.settings, self, job_id=job)
             log.debug("running job %s inline", job)
-            return Enqueued(job, queued=True, inline=True, result=spec.fn(ctx, *args))
-        queued = self._arq.enqueue(name, args, job, defer)
+            try:
+                return Enqueued(job, queued=True, inline=True, result=spec.fn(ctx, *args))
+            except TransientError as error:
+                log.warning("job %s failed and is due again later: %s", job, error)
+                return Enqueued(job, queued=True, inline=True, error=str(error))
+        queued = self._connect().enqueue(name, args, job, defer)
         if not queued:
             log.info("job %s is already queued; not queued again", job)
         return Enqueued(job, queued=queued, inline=False)
@@ -250,7 +324,13 @@ class Enqueuer:
         pending: list[tuple[str, tuple[str, ...], str | None]] = session.info.get(_PENDING, [])
         jobs, pending[:] = list(pending), []
         for name, args, key in jobs:
-            self.enqueue(name, *args, key=key)
+            if self.inline:
+                self.enqueue(name, *args, key=key)
+                continue
+            try:
+                self.enqueue(name, *args, key=key)
+            except Exception as error:  # committed already: the recovery sweeper queues it later
+                log.warning("job %s %s not queued (%s); the sweeper will queue it", name, args, error)
 
     def close(self) -> None:
         if self._arq is not None:

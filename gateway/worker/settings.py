@@ -14,10 +14,9 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
+import uuid
 import warnings
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any, TypedDict, cast
 
 from arq import Retry
@@ -26,6 +25,7 @@ from arq.cron import CronJob, cron
 from arq.worker import Function, Worker, func
 from sqlalchemy import Engine, orm
 
+from gateway.kit import logs
 from gateway.settings import Settings
 from gateway.store.session import make_engine, make_sessionmaker
 from gateway.worker import enqueue
@@ -35,23 +35,21 @@ log = logging.getLogger(__name__)
 DEFAULT_TASK_MODULES = ("gateway.worker.tasks",)
 
 
+Schedule = enqueue.Schedule
+
 # Cron jobs: registered task name -> when it runs (arq `cron` keywords). The SLA monitors look for
 # missing 997s, 855s and shipments every quarter of an hour; the webhook sweep fans out and
-# delivers every minute; the ERP reconciliation runs nightly (it does nothing without a configured
-# snapshot). Each task is safe to run twice.
-@dataclass(frozen=True)
-class Schedule:
-    """When a cron job runs (arq `cron` fields; None means every)."""
-
-    hour: set[int] | None = None
-    minute: set[int] | None = None
-
-
+# delivers every minute; the recovery sweep queues again what waited too long, every minute
+# (and once when a worker starts); the ERP reconciliation runs nightly (it does nothing without a
+# configured snapshot). Each task is safe to run twice. A task may also declare its own schedule
+# (`enqueue.task(name, cron=Schedule(...))`): a partner poller registers itself that way.
 CRON_SCHEDULE: dict[str, Schedule] = {
     "monitors.run": Schedule(minute={0, 15, 30, 45}),
     "webhooks.sweep": Schedule(),
+    "recovery.sweep": Schedule(second={30}),
     "reconcile.run": Schedule(hour={2}, minute={30}),
 }
+STARTUP_JOBS = ("recovery.sweep",)
 
 
 class WorkerContext(TypedDict, total=False):
@@ -64,11 +62,6 @@ class WorkerContext(TypedDict, total=False):
     engine: Engine
     sessionmaker: orm.sessionmaker[orm.Session]
     enqueuer: enqueue.Enqueuer
-
-
-def backoff(attempt: int, base: timedelta) -> timedelta:
-    """Exponential backoff from the task's own suggestion: base, 2x, 4x..., at most one hour."""
-    return min(base * (1 << min(max(attempt - 1, 0), 16)), timedelta(hours=1))
 
 
 def arq_function(spec: enqueue.TaskSpec) -> Function:
@@ -85,11 +78,14 @@ def arq_function(spec: enqueue.TaskSpec) -> Function:
             attempt=attempt,
         )
         try:
-            return await asyncio.to_thread(spec.fn, task_ctx, *ids)
+            with logs.bound(job_id=job.get("job_id")):
+                return await asyncio.to_thread(spec.fn, task_ctx, *ids)
         except enqueue.TransientError as error:
-            delay = backoff(attempt, error.defer)
-            log.warning("job %s attempt %d: %s; retrying in %s", job.get("job_id"), attempt, error, delay)
-            raise Retry(defer=delay) from error
+            # The task computed the wait (exponential backoff with jitter, from its own attempt count).
+            log.warning(
+                "job %s attempt %d: %s; retrying in %s", job.get("job_id"), attempt, error, error.defer
+            )
+            raise Retry(defer=error.defer) from error
 
     run.__qualname__ = run.__name__ = spec.name
     return func(run, name=spec.name, max_tries=spec.max_tries, timeout=spec.timeout_s)
@@ -99,7 +95,9 @@ def cron_jobs(schedule: dict[str, Schedule] | None = None) -> list[CronJob]:
     """The cron jobs of the registered tasks named in `schedule` (unregistered names are skipped)."""
     registered = enqueue.registered()
     jobs: list[CronJob] = []
-    for name, when in sorted((schedule if schedule is not None else CRON_SCHEDULE).items()):
+    if schedule is None:
+        schedule = {**{n: s.cron for n, s in registered.items() if s.cron is not None}, **CRON_SCHEDULE}
+    for name, when in sorted(schedule.items()):
         spec = registered.get(name)
         if spec is None:
             log.warning("cron job %s has no registered task; not scheduled", name)
@@ -110,6 +108,7 @@ def cron_jobs(schedule: dict[str, Schedule] | None = None) -> list[CronJob]:
                 name=f"cron:{name}",
                 hour=when.hour,
                 minute=when.minute,
+                second=when.second if when.second is not None else 0,
                 unique=True,
             )
         )
@@ -153,6 +152,15 @@ def worker_settings(
         ctx["enqueuer"] = enqueue.Enqueuer.for_worker(
             settings, factory, ctx["redis"], asyncio.get_running_loop(), queue_name=queue_name
         )
+        if not burst:
+            # Whatever was lost while no worker ran (Redis down, a crash) is queued again now.
+            for name in STARTUP_JOBS:
+                if name in enqueue.registered():
+                    await ctx["redis"].enqueue_job(
+                        name,
+                        _job_id=enqueue.job_id(name, key=f"startup-{uuid.uuid4().hex}"),
+                        _queue_name=queue_name,
+                    )
 
     async def on_shutdown(arq_ctx: dict[Any, Any]) -> None:
         ctx = cast(WorkerContext, arq_ctx)

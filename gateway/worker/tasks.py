@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 
-from gateway.pipeline import ingest, monitors, reconcile, webhooks
+from gateway.pipeline import delivery, ingest, monitors, reconcile, recovery, webhooks
 from gateway.pipeline.runtime import runtime_for_task
 from gateway.store.session import session_scope
 from gateway.worker import enqueue
@@ -15,12 +15,50 @@ from gateway.worker import enqueue
 log = logging.getLogger(__name__)
 
 
-@enqueue.task(ingest.PROCESS_JOB)
+# arq's own try limit is only a ceiling: the attempts counted in the database decide when an item
+# is dead-lettered (they survive a sweep, which queues the job again under a new id).
+_ARQ_TRY_CEILING = 50
+
+
+@enqueue.task(ingest.PROCESS_JOB, max_tries=_ARQ_TRY_CEILING)
 def process_receipt(ctx: enqueue.TaskContext, receipt_id: str) -> dict[str, object]:
+    """Process one receipt: one counted attempt; a failure is retried after a backoff with jitter,
+    and after `jobs.max_attempts` the receipt is dead-lettered."""
     rt = runtime_for_task(ctx)
-    with session_scope(ctx.sessionmaker) as session:
-        report = ingest.process_receipt(session, rt, receipt_id)
-    return {"receipt_id": report.receipt_id, "status": report.status, "documents": len(report.documents)}
+    attempt = recovery.process_with_retries(rt, receipt_id)
+    if attempt.outcome is recovery.Outcome.RETRY:
+        assert attempt.retry_in is not None
+        raise enqueue.TransientError(attempt.error or "failed", defer=attempt.retry_in)
+    report = attempt.report
+    return {
+        "receipt_id": receipt_id,
+        "outcome": str(attempt.outcome),
+        "status": report.status if report is not None else None,
+        "documents": len(report.documents) if report is not None else 0,
+        "attempts": attempt.attempts,
+    }
+
+
+@enqueue.task(delivery.DELIVER_JOB, max_tries=_ARQ_TRY_CEILING)
+def deliver_message(ctx: enqueue.TaskContext, message_id: str) -> dict[str, object]:
+    """Hand one outbound message (850, 860, 997, TA1...) to its transport, with retries."""
+    rt = runtime_for_task(ctx)
+    attempt = delivery.deliver_with_retries(rt, message_id)
+    if attempt.outcome is delivery.Outcome.RETRY:
+        assert attempt.retry_in is not None
+        raise enqueue.TransientError(attempt.error or "failed", defer=attempt.retry_in)
+    return {"message_id": message_id, "outcome": str(attempt.outcome), "where": attempt.where}
+
+
+@enqueue.task(recovery.SWEEP_JOB, max_tries=1)
+def sweep(ctx: enqueue.TaskContext) -> dict[str, object]:
+    """The recovery sweep (a cron job, and once at worker start): queue again what waited too long."""
+    report = recovery.sweep(runtime_for_task(ctx))
+    return {
+        "receipts": len(report.receipts),
+        "messages": len(report.messages),
+        "not_queued": report.not_queued,
+    }
 
 
 @enqueue.task(monitors.JOB, max_tries=1)

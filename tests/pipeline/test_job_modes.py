@@ -4,11 +4,12 @@ arq worker in burst mode running the same `ingest.process_receipt` task code."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 import redis
+from sqlalchemy import select
 
 from gateway.kit.clock import FixedClock
 from gateway.pipeline.runtime import Runtime, build_runtime
@@ -75,6 +76,7 @@ def test_queued_receipts_wait_for_the_worker_and_then_match_the_inline_run(
     assert not rt.jobs.inline
     import_orders(rt)
     queued_receipts = receive_samples(rt)
+    messages: Sequence[db.OutboundMessage] = []
     try:
         # Only queued so far: the raw bytes are stored, nothing is read.
         assert {receipt_view(rt, rid).status for rid in queued_receipts} == {"received"}
@@ -84,17 +86,22 @@ def test_queued_receipts_wait_for_the_worker_and_then_match_the_inline_run(
         worker = asyncio.run(
             run_worker_async(rt.settings, queue_name=queue_name, burst=True, handle_signals=False, max_jobs=1)
         )
-        assert (worker.jobs_complete, worker.jobs_failed, worker.jobs_retried) == (9, 0, 0)
-        assert outcome(rt, queued_receipts) == expected
         with session_scope(rt.sessionmaker) as session:
+            messages = session.scalars(select(db.OutboundMessage)).all()
             statuses = {session.get(db.Receipt, rid).status for rid in queued_receipts}  # type: ignore[union-attr]
+        # One job per receipt, and one `outbound.deliver` per message written (the 850s and acks).
+        assert (worker.jobs_complete, worker.jobs_failed, worker.jobs_retried) == (9 + len(messages), 0, 0)
+        assert outcome(rt, queued_receipts) == expected
         assert statuses == {db.ReceiptStatus.PROCESSED}
+        assert all(m.delivered_at is not None and m.status is not db.OutboundStatus.QUEUED for m in messages)
+        assert all(m.path is not None and Path(m.path).read_text() == m.content for m in messages)
     finally:
         # arq's job and result keys are named by job id, not by the queue: remove ours.
         client = redis.Redis.from_url(redis_url)
         try:
-            for rid in queued_receipts:
-                job = enqueue.job_id("ingest.process_receipt", rid)
+            jobs = [enqueue.job_id("ingest.process_receipt", rid) for rid in queued_receipts]
+            jobs += [enqueue.job_id("outbound.deliver", m.id) for m in messages]
+            for job in jobs:
                 client.delete(*(f"arq:{kind}:{job}" for kind in ("job", "result", "retry", "in-progress")))
         finally:
             client.close()

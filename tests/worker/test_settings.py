@@ -33,6 +33,7 @@ def test_the_worker_settings_carry_the_cron_jobs() -> None:
     assert [job.name for job in options["cron_jobs"]] == [
         "cron:monitors.run",
         "cron:reconcile.run",
+        "cron:recovery.sweep",
         "cron:webhooks.sweep",
     ]
 
@@ -42,3 +43,21 @@ def test_a_burst_worker_runs_no_cron_jobs() -> None:
         Settings(redis_url="redis://127.0.0.1:6379/0"), burst=True, handle_signals=False
     )
     assert options["cron_jobs"] == []
+
+
+def test_the_recovery_sweep_runs_every_minute_off_the_webhook_sweep() -> None:
+    jobs = {job.name: job for job in cron_jobs()}
+    sweep = jobs["cron:recovery.sweep"]
+    assert (sweep.hour, sweep.minute, sweep.second) == (None, None, {30})
+    assert sweep.unique
+
+
+def test_a_task_can_declare_its_own_cron_schedule() -> None:
+    from gateway.worker import enqueue
+
+    @enqueue.task("test.poll_partners", cron=Schedule(minute={5}))
+    def poll(ctx: enqueue.TaskContext) -> None:
+        return None
+
+    jobs = {job.name: job for job in cron_jobs()}
+    assert jobs["cron:test.poll_partners"].minute == {5}

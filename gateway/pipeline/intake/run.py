@@ -36,6 +36,7 @@ from gateway.store.repositories.intake import (
     InterchangeRepository,
     ProcessingStepRepository,
 )
+from gateway.store.repositories.operations import advisory_lock
 
 
 @dataclass(slots=True)
@@ -101,6 +102,9 @@ class IntakeRun:
         processed. `partner` None means the sender is unknown: a `document_rejected` case opens."""
         earlier = None
         if partner is not None:
+            # Two copies of one interchange read at once (two workers, two channels) must not both
+            # find "no earlier copy": the check and the insert below are serialised per number.
+            advisory_lock(self.session, f"interchange:{partner_id}:{format}:{control_number}")
             earlier = self.interchanges.find_duplicate(
                 partner_id, format, control_number, self.now - dt.timedelta(days=window_days)
             )

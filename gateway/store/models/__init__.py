@@ -31,6 +31,7 @@ from gateway.store.models.messaging import (
     OutboundStatus,
     OutboxEvent,
 )
+from gateway.store.models.operations import AuditEntry, DeadLetter, DeadLetterKind
 from gateway.store.models.stock import GoodsReceipt, StockLevel
 from gateway.store.models.supply import Commitment, Shipment, ShipmentLine
 from gateway.store.models.webhooks import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookFanout
@@ -38,11 +39,14 @@ from gateway.store.models.webhooks import DeliveryStatus, WebhookAttempt, Webhoo
 metadata = Base.metadata
 
 __all__ = [
+    "AuditEntry",
     "Base",
     "Commitment",
     "ComponentRequirement",
     "ControlKind",
     "ControlNumber",
+    "DeadLetter",
+    "DeadLetterKind",
     "DeliveryStatus",
     "Direction",
     "Document",

@@ -21,6 +21,7 @@ class ReceiptStatus(StrEnum):
     PROCESSED = "processed"
     FAILED = "failed"
     DUPLICATE = "duplicate"
+    DEAD_LETTER = "dead_letter"  # failed `jobs.max_attempts` times; see dead_letter
 
 
 class InterchangeStatus(StrEnum):
@@ -52,6 +53,8 @@ class Stage(StrEnum):
     CORRELATED = "correlated"
     ACKNOWLEDGED = "acknowledged"
     DELIVERED = "delivered"
+    ATTEMPT = "attempt"  # a processing attempt that failed (and will be retried or dead-lettered)
+    REPLAYED = "replayed"  # re-derived from the raw bytes by a replay
 
 
 class StepStatus(StrEnum):
@@ -65,6 +68,7 @@ class Receipt(Base):
     """Bytes as they arrived, with transport metadata."""
 
     __tablename__ = "receipt"
+    __table_args__ = (Index("ix_receipt_due", "status", "next_attempt_at"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     channel: Mapped[str] = mapped_column(String(32))
@@ -78,6 +82,12 @@ class Receipt(Base):
     duplicate_of_id: Mapped[str | None] = mapped_column(ForeignKey("receipt.id"))
     error: Mapped[str | None] = mapped_column(Text)
     correlation_id: Mapped[str | None] = mapped_column(String(64))
+    # Recovery: processing attempts so far, when a still-`received` receipt is due again (the
+    # sweeper queues it then), the last transient error, and when processing finished.
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    processed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class Interchange(Base):

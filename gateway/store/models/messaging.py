@@ -6,7 +6,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, String, Text
+from sqlalchemy import BigInteger, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.canonical.events import EventType
@@ -14,6 +14,8 @@ from gateway.store.base import Base, BigIntId, JSONType, StrEnumType, UTCDateTim
 
 
 class OutboundStatus(StrEnum):
+    QUEUED = "queued"  # recorded, waiting for the outbound.deliver job
+    DEAD_LETTER = "dead_letter"  # delivery failed `jobs.max_attempts` times; see dead_letter
     WRITTEN = "written"
     SENT = "sent"
     ACCEPTED = "accepted"
@@ -68,6 +70,13 @@ class OutboundMessage(Base):
     ack_document_id: Mapped[str | None] = mapped_column(String(36))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     acked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # Delivery by the outbound.deliver job: attempts, when a queued message is due again, the last
+    # transport error, when it was handed over, and the correlation id of what caused it.
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    correlation_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class ControlNumber(Base):

@@ -69,6 +69,22 @@ class ReceiptRepository(Repository):
             query = query.where(db.Receipt.id != exclude_id)
         return self.session.scalars(query).first()
 
+    def find_handled_by_sha256(self, content_sha256: str, *, exclude_id: str) -> db.Receipt | None:
+        """The first receipt (by arrival) with these bytes that was already processed or failed:
+        what a receipt being processed now duplicates. Receipts still waiting (or dead-lettered) do
+        not count, so two copies processed at once cannot each take the other for the original."""
+        query = (
+            select(db.Receipt)
+            .where(
+                db.Receipt.content_sha256 == content_sha256,
+                db.Receipt.status.in_((db.ReceiptStatus.PROCESSED, db.ReceiptStatus.FAILED)),
+                db.Receipt.id != exclude_id,
+            )
+            .order_by(db.Receipt.received_at, db.Receipt.id)
+            .limit(1)
+        )
+        return self.session.scalars(query).first()
+
     def set_status(
         self,
         receipt_id: str,

@@ -41,6 +41,7 @@ class CommitmentRepository(Repository):
             schedule=[line.model_dump(mode="json") for line in commitment.schedule],
             version_issued_at=commitment.version.issued_at,
             version_sequence=commitment.version.sequence,
+            version_revision=commitment.version.revision,
             document_id=commitment.document_id,
             is_stale=is_stale,
             payload=commitment.model_dump(mode="json"),
@@ -128,7 +129,9 @@ class ShipmentRepository(Repository):
         row = self.get(shipment.partner_id, shipment.shipment_id)
         version = shipment.version
         if row is not None:
-            stored = canonical.VersionStamp(issued_at=row.version_issued_at, sequence=row.version_sequence)
+            stored = canonical.VersionStamp(
+                issued_at=row.version_issued_at, sequence=row.version_sequence, revision=row.version_revision
+            )
             if version.key() == stored.key():
                 return ShipmentUpsert(row, UpsertOutcome.UNCHANGED)
             if stored.is_newer_than(version):
@@ -148,6 +151,7 @@ class ShipmentRepository(Repository):
         row.tracking = shipment.tracking_number
         row.version_issued_at = version.issued_at
         row.version_sequence = version.sequence
+        row.version_revision = version.revision
         row.document_id = shipment.document_id
         row.payload = shipment.model_dump(mode="json")
         row.is_deleted = deleting
