@@ -172,6 +172,7 @@ def deliver_with_retries(rt: Runtime, message_id: str, *, rng: random.Random | N
         message.attempts += 1
         message.next_attempt_at = now + policy.stuck_after
         number = message.attempts
+        session.flush()
         session.expunge(message)  # sent below from this snapshot, outside the transaction
     with (
         logs.bound(correlation_id=message.correlation_id, outbound_message_id=message_id),
