@@ -20,12 +20,15 @@ from starlette.concurrency import run_in_threadpool
 
 import gateway
 from gateway.api import problems
+from gateway.api.context import RequestContext
 from gateway.api.documents import routes as documents
 from gateway.api.erp import routes as erp
 from gateway.api.events import routes as events
 from gateway.api.exceptions import routes as exceptions
 from gateway.api.health import routes as health
 from gateway.api.limits import BodySizeLimit
+from gateway.api.metrics import routes as metrics
+from gateway.api.operations import routes as operations
 from gateway.api.purchase_orders import routes as purchase_orders
 from gateway.pipeline.runtime import Runtime, build_runtime
 from gateway.settings import Settings
@@ -69,6 +72,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         app.state.runtime = runtime
     problems.install(app)
     app.add_middleware(BodySizeLimit)
+    app.add_middleware(RequestContext)
     routers = (
         health.router,
         documents.router,
@@ -76,6 +80,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         erp.router,
         exceptions.router,
         events.router,
+        operations.router,
+        metrics.router,
     )
     for router in routers:
         app.include_router(router)

@@ -2,11 +2,14 @@
 
 Our `GatewayError`s carry their status, type and title as class attributes; request validation
 errors become `/problems/invalid-request` with the field errors under `errors`; Starlette's HTTP
-errors (404 on an unknown route, 405) keep their status.
+errors (404 on an unknown route, 405) keep their status; a database that cannot be reached (or
+that dropped the connection) is `503 /problems/unavailable` with `Retry-After`, so clients retry
+instead of treating it as a failure of their request.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
@@ -15,11 +18,14 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway.errors import GatewayError
 
 MEDIA_TYPE = "application/problem+json"
+UNAVAILABLE_RETRY_AFTER_S = 5
+log = logging.getLogger(__name__)
 
 
 class Problem(BaseModel):
@@ -98,8 +104,23 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError)
+    log.warning("database unavailable for %s %s: %s", request.method, request.url.path, exc.orig)
+    return problem_response(
+        503,
+        "Service unavailable",
+        type_="/problems/unavailable",
+        detail="The database is not reachable; nothing was changed. Retry later.",
+        instance=request.url.path,
+        retry_after=UNAVAILABLE_RETRY_AFTER_S,
+    )
+
+
 def install(app: FastAPI) -> None:
     """Register the problem+json handlers on `app`."""
+    app.add_exception_handler(sa_exc.OperationalError, _database_unavailable)
+    app.add_exception_handler(sa_exc.InterfaceError, _database_unavailable)
     app.add_exception_handler(GatewayError, _gateway_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

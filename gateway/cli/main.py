@@ -89,17 +89,52 @@ def _serve(settings: Settings) -> None:
 
     from gateway.app import create_app
 
+    from gateway.kit import logs, tracing
+
+    logs.configure(json=settings.log_json)
+    tracing.configure(settings.tracing, service_name="supplier-gateway-api")
     typer.echo(f"Serving the API on http://{settings.host}:{settings.port} (docs at /docs); Ctrl-C stops.")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+    uvicorn.run(
+        create_app(settings), host=settings.host, port=settings.port, log_level="warning", log_config=None
+    )
 
 
 @app.command()
 def worker(burst: Annotated[bool, typer.Option(help="Stop when the queue is empty.")] = False) -> None:
     """Run an arq worker (needs GATEWAY_REDIS_URL)."""
+    from gateway.kit import logs, tracing
     from gateway.worker import tasks  # noqa: F401  (registers the task functions)
     from gateway.worker.settings import run_worker
 
-    run_worker(Settings(), burst=burst)
+    settings = Settings()
+    logs.configure(json=settings.log_json)
+    tracing.configure(settings.tracing, service_name="supplier-gateway-worker")
+    if settings.metrics_port is not None:
+        from prometheus_client import start_http_server
+
+        from gateway.pipeline.observability import process_registry
+
+        start_http_server(settings.metrics_port, registry=process_registry())
+    raise typer.Exit(run_worker(settings, burst=burst))
+
+
+@app.command()
+def sweep(as_json: JsonOpt = False) -> None:
+    """Queue again (or, inline, run now) every receipt and outbound message whose attempt is overdue."""
+    import gateway.cli.operations as command
+
+    raise typer.Exit(command.sweep(Settings(), as_json=as_json))
+
+
+@app.command("dead-letters")
+def dead_letters(
+    all_: Annotated[bool, typer.Option("--all", help="Also those resolved since.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """List the items that gave up after their last attempt, with the reason."""
+    import gateway.cli.operations as command
+
+    raise typer.Exit(command.dead_letters(Settings(), include_resolved=all_, as_json=as_json))
 
 
 @db_app.command("upgrade")

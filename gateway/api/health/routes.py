@@ -1,4 +1,5 @@
-"""`/healthz`: the process answers. `/readyz`: the database answers `SELECT 1` (503 otherwise)."""
+"""`/healthz`: the process answers. `/readyz`: the database answers `SELECT 1` and, when Redis is
+configured, Redis answers PING (503 problem+json with `Retry-After` otherwise)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ def healthz() -> schemas.HealthRead:
 @router.get(
     "/readyz",
     response_model=schemas.ReadinessRead,
-    summary="The database is reachable",
+    summary="The database (and Redis, when configured) is reachable",
     responses=problems.responses(503),
 )
 def readyz(runtime: RuntimeDep, request: Request) -> schemas.ReadinessRead | Response:
@@ -49,4 +50,13 @@ def readyz(runtime: RuntimeDep, request: Request) -> schemas.ReadinessRead | Res
             instance=request.url.path,
             retry_after=RETRY_AFTER_S,
         )
-    return schemas.ReadinessRead()
+    if not runtime.jobs.inline and not runtime.jobs.ping():
+        return problems.problem_response(
+            503,
+            "Service not ready",
+            type_="/problems/not-ready",
+            detail="Redis is not reachable.",
+            instance=request.url.path,
+            retry_after=RETRY_AFTER_S,
+        )
+    return schemas.ReadinessRead(queue="inline" if runtime.jobs.inline else "ok")

@@ -15,3 +15,4 @@ class HealthRead(BaseModel):
 class ReadinessRead(BaseModel):
     status: Literal["ready"] = "ready"
     database: Literal["ok"] = "ok"
+    queue: Literal["ok", "inline"] = "inline"  # "inline": no Redis configured, jobs run in-process

@@ -184,6 +184,16 @@ class ExceptionRepository(Repository):
     ) -> db.ExceptionHistory:
         entry = db.ExceptionHistory(case_id=row.id, at=now, actor=actor, action=action, note=note)
         self.session.add(entry)
+        if actor != SYSTEM:  # a person's change goes to the audit log too (the rules' own do not)
+            self.session.add(
+                db.AuditEntry(
+                    at=now,
+                    actor=actor[:128],
+                    action=f"exception.{action}",
+                    subject=f"exception:{row.id}",
+                    detail={"type": str(row.type), "status": str(row.status), "note": note},
+                )
+            )
         self.session.flush()
         return entry
 

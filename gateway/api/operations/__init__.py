@@ -1,0 +1,1 @@
+"""Operations: dead letters, the audit log, replays and configuration reloads (internal)."""
