@@ -88,7 +88,6 @@ def _serve(settings: Settings) -> None:
     import uvicorn
 
     from gateway.app import create_app
-
     from gateway.kit import logs, tracing
 
     logs.configure(json=settings.log_json)
