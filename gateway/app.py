@@ -32,6 +32,7 @@ from gateway.api.operations import routes as operations
 from gateway.api.purchase_orders import routes as purchase_orders
 from gateway.pipeline.runtime import Runtime, build_runtime
 from gateway.settings import Settings
+from gateway.worker import tasks  # noqa: F401  (the jobs the API queues: receipts, deliveries)
 
 TITLE = "Supplier collaboration gateway"
 

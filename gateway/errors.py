@@ -16,6 +16,7 @@ API knows HTTP.
     ├── AuthError              missing or invalid credentials
     ├── NotFoundError          the resource does not exist (or belongs to another tenant)
     ├── ConflictError          a state conflict (idempotency key reuse, stale version)
+    ├── InvalidRequestError    a request that names nothing to act on (422)
     ├── RequestTooLargeError   a request body over the API's limit
     └── DeliveryError          outbound delivery failed; `retryable` says whether to retry
 """
@@ -114,6 +115,12 @@ class ConflictError(GatewayError):
     status = 409
     type = "/problems/conflict"
     title = "Conflict"
+
+
+class InvalidRequestError(GatewayError):
+    status = 422
+    type = "/problems/invalid-request"
+    title = "Invalid request"
 
 
 class RequestTooLargeError(GatewayError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -123,6 +124,36 @@ def sweep(as_json: JsonOpt = False) -> None:
     import gateway.cli.operations as command
 
     raise typer.Exit(command.sweep(Settings(), as_json=as_json))
+
+
+@app.command("replay")
+def replay_cmd(
+    receipt: Annotated[list[str] | None, typer.Option("--receipt", help="A receipt id (repeatable).")] = None,
+    document: Annotated[
+        list[str] | None, typer.Option("--document", help="A document id (repeatable).")
+    ] = None,
+    partner: Annotated[str | None, typer.Option("--partner", help="Every receipt of this partner...")] = None,
+    since: Annotated[datetime | None, typer.Option(help="...received at or after (UTC).")] = None,
+    until: Annotated[datetime | None, typer.Option(help="...received before (UTC).")] = None,
+    dead_letters: Annotated[bool, typer.Option("--dead-letters", help="Everything dead-lettered.")] = False,
+    apply: Annotated[bool, typer.Option("--apply", help="Make the change (default: only show it).")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Re-derive events from the raw bytes with today's maps: show what would change, apply with --apply."""
+    import gateway.cli.replay as command
+    from gateway.pipeline.replay import Selection
+
+    selection = Selection(
+        receipt_ids=receipt or [],
+        document_ids=document or [],
+        partner_id=partner,
+        since=since.replace(tzinfo=UTC) if since is not None and since.tzinfo is None else since,
+        until=until.replace(tzinfo=UTC) if until is not None and until.tzinfo is None else until,
+        dead_letters=dead_letters,
+    )
+    if selection.empty():
+        raise typer.BadParameter("name --receipt, --document, --partner or --dead-letters")
+    raise typer.Exit(command.run(Settings(), selection, apply=apply, as_json=as_json))
 
 
 @app.command("dead-letters")

@@ -180,11 +180,7 @@ def select_receipts(session: Session, selection: Selection) -> list[str]:
         add(session.execute(query.limit(MAX_RECEIPTS)).all())
     if selection.dead_letters:
         letters = DeadLetterRepository(session).list(kind=db.DeadLetterKind.RECEIPT, limit=MAX_RECEIPTS)
-        add(
-            session.execute(
-                select(r.id, r.received_at).where(r.id.in_([d.item_id for d in letters]))
-            ).all()
-        )
+        add(session.execute(select(r.id, r.received_at).where(r.id.in_([d.item_id for d in letters]))).all())
     return [rid for rid, _ in sorted(found.items(), key=lambda item: (item[1], item[0]))]
 
 

@@ -26,7 +26,7 @@ async def test_healthz_answers_while_the_process_is_up(client: httpx.AsyncClient
 async def test_readyz_answers_when_the_database_does(client: httpx.AsyncClient) -> None:
     response = await client.get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ready", "database": "ok"}
+    assert response.json() == {"status": "ready", "database": "ok", "queue": "inline"}
 
 
 async def test_readyz_is_a_503_problem_with_retry_after_when_the_database_is_unreachable(

@@ -12,7 +12,8 @@ from gateway.api import problems
 from gateway.api.deps import DbSession, RuntimeDep
 from gateway.api.operations import schemas
 from gateway.api.params import DEFAULT_LIMIT, Key, Limit, Offset, PartnerFilter, next_offset
-from gateway.pipeline import audit
+from gateway.errors import InvalidRequestError
+from gateway.pipeline import audit, replay
 from gateway.store import models as db
 from gateway.store.repositories.operations import AuditRepository, DeadLetterRepository
 
@@ -74,3 +75,23 @@ def list_audit_log(
 async def reload_partners(body: schemas.ConfigReloadCreate, runtime: RuntimeDep) -> schemas.ConfigReloadRead:
     partners, maps = await run_in_threadpool(audit.reload_config, runtime, actor=body.actor)
     return schemas.ConfigReloadRead(partners=partners, maps=maps)
+
+
+@router.post(
+    "/v1/replays",
+    response_model=replay.ReplayReport,
+    summary="Re-derive events from the raw bytes with today's maps: the difference, applied with `apply`",
+    responses=problems.responses(404, 422),
+)
+async def create_replay(body: schemas.ReplayCreate, runtime: RuntimeDep) -> replay.ReplayReport:
+    selection = replay.Selection(
+        receipt_ids=body.receipt_ids,
+        document_ids=body.document_ids,
+        partner_id=body.partner_id,
+        since=body.since,
+        until=body.until,
+        dead_letters=body.dead_letters,
+    )
+    if selection.empty():
+        raise InvalidRequestError("name receipt_ids, document_ids, partner_id or dead_letters")
+    return await run_in_threadpool(replay.run, runtime, selection, apply=body.apply, actor=body.actor)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from gateway.store import models as db
 
@@ -61,3 +61,18 @@ class ConfigReloadCreate(BaseModel):
 class ConfigReloadRead(BaseModel):
     partners: int
     maps: int
+
+
+class ReplayCreate(BaseModel):
+    """What to replay (at least one of them), and whether to apply it (default: only show it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    receipt_ids: list[str] = Field(default_factory=list, max_length=1000)
+    document_ids: list[str] = Field(default_factory=list, max_length=1000)
+    partner_id: str | None = Field(default=None, max_length=64)
+    since: AwareDatetime | None = None
+    until: AwareDatetime | None = None
+    dead_letters: bool = False
+    apply: bool = False
+    actor: str = Field(default="api", max_length=128)
