@@ -147,7 +147,7 @@ class Applier:
     # ------------------------------------------------------------ per event type
 
     def commitment(self, c: canonical.Commitment, terms: correlation.PartnerTerms) -> None:
-        state = self.orders.state(c.po_number, partner_id=c.partner_id)
+        state = self.orders.state(c.po_number, partner_id=c.partner_id, lock=True)
         result = correlation.correlate_commitment(c, state, terms, self.now)
         line = self.orders.line(c.partner_id, c.po_number, c.line_number) if c.line_number and state else None
         CommitmentRepository(self.session).add(
@@ -164,7 +164,8 @@ class Applier:
 
     def shipment(self, s: canonical.Shipment, terms: correlation.PartnerTerms) -> None:
         shipments = ShipmentRepository(self.session)
-        previous = shipments.get(s.partner_id, s.shipment_id)
+        # Locks first (the shipment, then its POs in order), so concurrent workers take turns.
+        previous = shipments.get(s.partner_id, s.shipment_id, lock=True)
         po_numbers = {line.po_number for line in s.lines}
         known: canonical.VersionStamp | None = None
         if previous is not None:
@@ -179,7 +180,7 @@ class Applier:
         states = {
             po: state
             for po in sorted(po_numbers)
-            if (state := self.orders.state(po, partner_id=s.partner_id)) is not None
+            if (state := self.orders.state(po, partner_id=s.partner_id, lock=True)) is not None
         }
         result = correlation.correlate_shipment(s, states, terms, self.now, known_version=known)
         outcome = shipments.upsert(s, at=self.now).outcome
@@ -205,7 +206,7 @@ class Applier:
         unit that does not convert are recorded and not counted. False when the PO line is unknown."""
         receipts = GoodsReceiptRepository(self.session)
         receipts.upsert(gr, at=self.now)
-        row = self.orders.get(gr.po_number, partner_id=gr.partner_id)
+        row = self.orders.get(gr.po_number, partner_id=gr.partner_id, lock=True)
         self.emit(
             EventType.GOODS_RECEIPT_RECORDED,
             gr,

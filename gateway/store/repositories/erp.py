@@ -31,7 +31,7 @@ class PurchaseOrderRepository(Repository):
         marked `cancelled`, never deleted: its commitments and shipments still point at it.
         """
         now = self._now(at)
-        row = self.get(po.po_number, partner_id=po.partner_id)
+        row = self.get(po.po_number, partner_id=po.partner_id, lock=True)
         if row is None:
             row = db.PurchaseOrder(
                 partner_id=po.partner_id,
@@ -72,14 +72,23 @@ class PurchaseOrderRepository(Repository):
         self.session.flush()
         return row
 
-    def get(self, po_number: str, *, partner_id: str | None = None) -> db.PurchaseOrder | None:
+    def get(
+        self, po_number: str, *, partner_id: str | None = None, lock: bool = False
+    ) -> db.PurchaseOrder | None:
         """The PO with its lines loaded. Without `partner_id`, a PO number used by two partners is a
-        `ConflictError` (say which partner)."""
+        `ConflictError` (say which partner).
+
+        With `lock`, the PO row is locked until commit (`SELECT ... FOR UPDATE` on PostgreSQL) and
+        the PO and its lines are read fresh: every writer of a line's ledger locks its PO first, so
+        two workers correlating documents of the same PO take turns instead of each writing back
+        the ledger it read (which would lose the other's shipment). SQLite serialises writers."""
         query = (
             select(db.PurchaseOrder)
             .where(db.PurchaseOrder.po_number == po_number)
             .options(selectinload(db.PurchaseOrder.lines))
         )
+        if lock:
+            query = query.with_for_update(of=db.PurchaseOrder).execution_options(populate_existing=True)
         if partner_id is not None:
             query = query.where(db.PurchaseOrder.partner_id == partner_id)
         try:
@@ -145,9 +154,9 @@ class PurchaseOrderRepository(Repository):
         """The canonical PO as last imported."""
         return canonical.PurchaseOrder.model_validate(row.payload)
 
-    def state(self, po_number: str, *, partner_id: str) -> PurchaseOrderState | None:
-        """The PO with the stored ledgers of its lines, as correlation reads it."""
-        row = self.get(po_number, partner_id=partner_id)
+    def state(self, po_number: str, *, partner_id: str, lock: bool = False) -> PurchaseOrderState | None:
+        """The PO with the stored ledgers of its lines, as correlation reads it (`lock`: see `get`)."""
+        row = self.get(po_number, partner_id=partner_id, lock=lock)
         return None if row is None else self.state_of(row)
 
     def state_of(self, row: db.PurchaseOrder) -> PurchaseOrderState:

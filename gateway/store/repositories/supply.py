@@ -187,13 +187,16 @@ class ShipmentRepository(Repository):
         self.session.flush()
         return row
 
-    def get(self, partner_id: str, shipment_id: str) -> db.Shipment | None:
-        """The shipment with its lines loaded (deleted ones included: check `is_deleted`)."""
+    def get(self, partner_id: str, shipment_id: str, *, lock: bool = False) -> db.Shipment | None:
+        """The shipment with its lines loaded (deleted ones included: check `is_deleted`); with
+        `lock`, locked until commit and read fresh (two versions of one notice take turns)."""
         query = (
             select(db.Shipment)
             .where(db.Shipment.partner_id == partner_id, db.Shipment.shipment_id == shipment_id)
             .options(selectinload(db.Shipment.lines))
         )
+        if lock:
+            query = query.with_for_update(of=db.Shipment).execution_options(populate_existing=True)
         return self.session.scalars(query).one_or_none()
 
     def arrivals(self, partner_id: str, shipment_ids: Iterable[str]) -> dict[str, dt.date | None]:

@@ -1,0 +1,1 @@
+"""Fault tests start real processes (redis-server, `gateway worker`, `gateway serve`) on loopback."""
