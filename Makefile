@@ -50,6 +50,7 @@ golden: env
 bench: env
 	$(BIN)/python -m pip install --quiet pyx12 psutil
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.scale_bench
 
 serve: env
 	$(BIN)/gateway serve
