@@ -466,11 +466,15 @@ def validate_references(
                 messages.append(f"{where}: {relative!r} {problem}")
         if partners_dir is None:
             continue
-        if config.channels.as2 is not None:
-            cert = config.channels.as2.certificate
-            problem = _inside(partners_dir, cert)
-            if problem:
-                messages.append(f"{config.id}: channels.as2.certificate: {cert!r} {problem}")
+        as2 = config.channels.as2
+        if as2 is not None:
+            certs = [("certificate", as2.certificate)]
+            if as2.ca_certificate is not None:
+                certs.append(("ca_certificate", as2.ca_certificate))
+            for field, cert in certs:
+                problem = _inside(partners_dir, cert)
+                if problem:
+                    messages.append(f"{config.id}: channels.as2.{field}: {cert!r} {problem}")
         messages.extend(secrets.missing(config, base_dir=partners_dir, environ=environ))
     return messages
 
