@@ -43,7 +43,9 @@ def test_run_once_picks_up_archives_and_reports_as_json(cli: CliRunner, tmp_path
 
 
 def test_run_once_prints_a_table(cli: CliRunner, tmp_path: Path) -> None:  # noqa: F811
-    _drop(tmp_path / "var" / "filedrop" / "acme-fasteners" / "inbox", "855_000000418.edi", ACME_855.read_bytes())
+    _drop(
+        tmp_path / "var" / "filedrop" / "acme-fasteners" / "inbox", "855_000000418.edi", ACME_855.read_bytes()
+    )
 
     result = invoke(cli, "channels", "run", "--once", "--partner", "acme-fasteners")
 
@@ -57,7 +59,9 @@ def test_run_once_leaves_the_inbox_alone_when_the_database_is_down(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("GATEWAY_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:9/gateway?connect_timeout=2")
+    monkeypatch.setenv(
+        "GATEWAY_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:9/gateway?connect_timeout=2"
+    )
     inbox = tmp_path / "var" / "filedrop" / "acme-fasteners" / "inbox"
     _drop(inbox, "855_000000418.edi", ACME_855.read_bytes())
 

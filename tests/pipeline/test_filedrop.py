@@ -153,7 +153,10 @@ def test_a_file_claimed_by_another_poller_is_not_touched(runtime: Runtime) -> No
 
 def test_two_pollers_pick_up_each_file_exactly_once(runtime: Runtime) -> None:
     box = inbox(runtime)
-    files = {f"855_{n}.edi": sample(ACME, "855_000000418.edi").replace(b"000000418", f"{n:09d}".encode()) for n in range(500, 508)}
+    files = {
+        f"855_{n}.edi": sample(ACME, "855_000000418.edi").replace(b"000000418", f"{n:09d}".encode())
+        for n in range(500, 508)
+    }
     for name, data in files.items():
         drop(box, name, data)
     reports: list[filedrop.SweepReport] = []
@@ -278,7 +281,8 @@ def test_the_watcher_picks_up_a_file_as_it_lands(runtime: Runtime, partner_id: s
     runtime.settings.filedrop.settle_s = 0
     runtime.settings.filedrop.interval_s = 0.2
     watcher = threading.Thread(
-        target=filedrop.watch, kwargs={"rt": runtime, "stop": stop, "on_sweep": seen.append, "partner_id": partner_id}
+        target=filedrop.watch,
+        kwargs={"rt": runtime, "stop": stop, "on_sweep": seen.append, "partner_id": partner_id},
     )
     watcher.start()
     try:
@@ -287,7 +291,9 @@ def test_the_watcher_picks_up_a_file_as_it_lands(runtime: Runtime, partner_id: s
         temp.write_bytes(sample(ACME, "855_000000418.edi"))
         temp.rename(box.inbox / "855.edi")
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not any(p.outcome == "archived" for r in seen for p in r.pickups):
+        while time.monotonic() < deadline and not any(
+            p.outcome == "archived" for r in seen for p in r.pickups
+        ):
             time.sleep(0.05)
     finally:
         stop.set()
