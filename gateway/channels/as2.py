@@ -251,11 +251,15 @@ def read_message(
 ) -> Inbound:
     """Decrypt, decompress and verify one AS2 message (raw = MIME headers + body), and build the MDN
     its sender asked for. Failures are an `Inbound` with the error disposition, never an exception."""
-    headers, _ = split_mime(raw)
+    headers, body = split_mime(raw)
     env = envelope(headers)
+    # pyas2lib would build the MDN inside `parse`, and fails to for an unknown sender; without
+    # Disposition-Notification-To (an outer header, covered by no signature) it builds none, and
+    # `_build_mdn` builds it below.
+    quiet = mime_bytes([(k, v) for k, v in headers if k.lower() != "disposition-notification-to"], body)
     message = pyas2.Message()
     try:
-        status, (exc, _trace), _ = message.parse(raw, find_org_cb=find_org, find_partner_cb=find_partner)
+        status, (exc, _trace), _ = message.parse(quiet, find_org_cb=find_org, find_partner_cb=find_partner)
     except Exception as e:  # pyas2lib failing outside its own guard (a malformed header, say)
         status, exc = UNEXPECTED_STATUS, e
     modifier = None
@@ -293,13 +297,11 @@ def read_message(
 
 
 def _build_mdn(message: Any, env: Envelope, status: str, modifier: str | None) -> Mdn:
-    digest = None
-    if env.mdn_signed:
-        options = next(
-            (v for k, v in message.payload.items() if k.lower() == "disposition-notification-options"), ""
-        )
-        digest = options.split(";")[-1].split(",")[-1].strip() or None
-    built = pyas2.Mdn(mdn_mode=(env.mdn_mode or "sync").upper(), mdn_url=env.mdn_url, digest_alg=digest)
+    if message.sender is None:
+        # An unknown sender still gets a (signed, when asked) MDN; pyas2lib reads the signature
+        # scheme off the sender, so a stand-in with the defaults takes its place.
+        message.sender = pyas2.Partner(as2_name=env.as2_from or "unknown")
+    built = pyas2.Mdn(mdn_mode=(env.mdn_mode or "sync").upper(), mdn_url=env.mdn_url)
     built.build(message=message, status=status, detailed_status=modifier)
     headers = [(k, str(v)) for k, v in built.headers.items()]
     return Mdn(
