@@ -27,13 +27,13 @@ import yaml
 from fastapi import FastAPI
 
 from gateway.channels.as2_compat import pyas2
-
-__all__ = ["pyas2"]
 from gateway.kit.clock import FixedClock
 from gateway.pipeline.runtime import Runtime, build_runtime
 from gateway.settings import AS2Identity
 from tests.channels.certs import KeyPair, cached_key_pair
 from tests.pipeline.support import MAPS_DIR, NOW, PARTNERS_DIR, SAMPLES, settings_for
+
+__all__ = ["pyas2"]  # the partner side uses pyas2lib directly
 
 PARTNER = "fjord-metalworks"
 PARTNER_AS2 = "FJORDMETAL"
