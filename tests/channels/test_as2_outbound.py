@@ -24,7 +24,7 @@ from gateway.store import models as db
 from gateway.store.session import session_scope
 from tests.channels import as2_support as s
 from tests.channels.certs import cached_key_pair
-from tests.pipeline.support import NewDatabase
+from tests.pipeline.support import SAMPLES, NewDatabase
 
 
 @dataclass
@@ -211,7 +211,7 @@ def test_a_send_that_finds_no_server_is_retried_with_the_same_message_id(
             assert server.message_ids == [row.message_id]  # the resend carries the same Message-ID
         finally:
             server.receiver.stop()
-        message, row, (mdn,) = outbound(rt)
+        message, row, (_mdn,) = outbound(rt)
         assert (row.status, row.attempts) == (db.AS2Status.DELIVERED, 2)
         assert message.mdn_status == "processed"
     finally:
@@ -277,7 +277,7 @@ def test_the_850_of_a_file_drop_partner_still_goes_to_its_outbox(
 ) -> None:
     rt = s.as2_runtime(tmp_path, fresh_database())
     try:
-        orders = json.loads((s.SAMPLES / "erp" / "orders.json").read_text())
+        orders = json.loads((SAMPLES / "erp" / "orders.json").read_text())
         po = canonical.PurchaseOrder.model_validate(orders["purchase_orders"][0])
         with session_scope(rt.sessionmaker) as session:
             erp.import_erp(session, rt, erp.ErpFile(purchase_orders=[po]), send=True)
