@@ -22,7 +22,13 @@ _BODY = {
     "required": True,
     "content": {
         media: {"schema": {"type": "string", "format": "binary"}}
-        for media in ("application/pkcs7-mime", "multipart/signed", "multipart/report", "application/edi-x12")
+        for media in (
+            "application/pkcs7-mime",
+            "multipart/signed",
+            "multipart/report",
+            "application/edi-x12",
+            "application/octet-stream",
+        )
     },
 }
 _MDN = {
