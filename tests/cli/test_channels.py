@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.cli.test_translate import cli, invoke  # noqa: F401  (the fixture)
+from tests.cli.runner import invoke
 from tests.pipeline.support import SAMPLES
 
 ACME_855 = SAMPLES / "x12" / "acme-fasteners" / "855_000000418.edi"
@@ -23,7 +23,7 @@ def _drop(folder: Path, name: str, data: bytes) -> None:
     os.utime(folder / name, (then, then))
 
 
-def test_run_once_picks_up_archives_and_reports_as_json(cli: CliRunner, tmp_path: Path) -> None:  # noqa: F811
+def test_run_once_picks_up_archives_and_reports_as_json(cli: CliRunner, tmp_path: Path) -> None:
     box = tmp_path / "var" / "filedrop" / "acme-fasteners"
     _drop(box / "inbox", "855_000000418.edi", ACME_855.read_bytes())
     _drop(box / "inbox", "broken.edi", b"ISA*00*bad")
@@ -42,7 +42,7 @@ def test_run_once_picks_up_archives_and_reports_as_json(cli: CliRunner, tmp_path
     assert "0 file(s) picked up" in again.stdout
 
 
-def test_run_once_prints_a_table(cli: CliRunner, tmp_path: Path) -> None:  # noqa: F811
+def test_run_once_prints_a_table(cli: CliRunner, tmp_path: Path) -> None:
     _drop(
         tmp_path / "var" / "filedrop" / "acme-fasteners" / "inbox", "855_000000418.edi", ACME_855.read_bytes()
     )
@@ -55,7 +55,7 @@ def test_run_once_prints_a_table(cli: CliRunner, tmp_path: Path) -> None:  # noq
 
 
 def test_run_once_leaves_the_inbox_alone_when_the_database_is_down(
-    cli: CliRunner,  # noqa: F811
+    cli: CliRunner,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
