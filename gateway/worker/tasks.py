@@ -26,14 +26,22 @@ def process_receipt(ctx: enqueue.TaskContext, receipt_id: str) -> dict[str, obje
 @enqueue.task(as2_outbound.SEND_JOB, max_tries=1)
 def send_as2(ctx: enqueue.TaskContext, row_id: str) -> dict[str, object]:
     """One POST of an AS2 message (its retries are scheduled in the table and run by the channels sweep)."""
-    attempt = as2_outbound.send(runtime_for_task(ctx), row_id)
+    try:
+        attempt = as2_outbound.send(runtime_for_task(ctx), row_id)
+    except Exception:  # the task's edge: the row stays pending, `gateway channels run` retries it
+        log.exception("AS2 send of %s failed", row_id)
+        return {"as2_message_id": row_id, "outcome": "error"}
     return {"as2_message_id": row_id, "outcome": attempt.outcome if attempt else None}
 
 
 @enqueue.task(as2_outbound.SEND_MDN_JOB, max_tries=1)
 def send_as2_mdn(ctx: enqueue.TaskContext, mdn_id: str) -> dict[str, object]:
     """One POST of our asynchronous MDN to the partner's Receipt-Delivery-Option URL."""
-    attempt = as2_outbound.post_mdn(runtime_for_task(ctx), mdn_id)
+    try:
+        attempt = as2_outbound.post_mdn(runtime_for_task(ctx), mdn_id)
+    except Exception:  # the task's edge: the MDN stays pending, `gateway channels run` retries it
+        log.exception("AS2 MDN post of %s failed", mdn_id)
+        return {"mdn_id": mdn_id, "outcome": "error"}
     return {"mdn_id": mdn_id, "outcome": attempt.outcome if attempt else None}
 
 

@@ -5,6 +5,7 @@ asynchronous MDN posted back to our `/as2`."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+import redis
 from sqlalchemy import select
 
 from gateway import canonical
@@ -22,6 +24,8 @@ from gateway.pipeline import as2_outbound, erp
 from gateway.pipeline.runtime import Runtime
 from gateway.store import models as db
 from gateway.store.session import session_scope
+from gateway.worker import enqueue
+from gateway.worker.settings import run_worker_async
 from tests.channels import as2_support as s
 from tests.channels.certs import cached_key_pair
 from tests.pipeline.support import SAMPLES, NewDatabase
@@ -288,4 +292,42 @@ def test_the_850_of_a_file_drop_partner_still_goes_to_its_outbox(
             assert Path(message.path).read_text() == message.content
             assert session.scalars(select(db.AS2Message)).all() == []
     finally:
+        rt.close()
+
+
+@pytest.mark.redis
+def test_with_redis_the_send_waits_for_a_worker_which_posts_it_and_verifies_the_mdn(
+    partner: PartnerServer, fresh_database: NewDatabase, tmp_path: Path, redis_url: str, queue_name: str
+) -> None:
+    rt = s.as2_runtime(tmp_path, fresh_database(), partner_url=partner.url)
+    rt.settings.redis_url = redis_url
+    rt.jobs.close()
+    rt.jobs = enqueue.Enqueuer.from_settings(rt.settings, rt.sessionmaker, queue_name=queue_name)
+    row_id = ""
+    try:
+        send_orders(rt)
+        _, row, _ = outbound(rt)
+        row_id = row.id
+        assert row.status is db.AS2Status.PENDING
+        assert partner.payloads == []  # queued, not sent
+
+        worker = asyncio.run(
+            run_worker_async(rt.settings, queue_name=queue_name, burst=True, handle_signals=False, max_jobs=1)
+        )
+
+        assert (worker.jobs_complete, worker.jobs_failed) == (1, 0)
+        assert len(partner.payloads) == 1
+        message, row, (mdn,) = outbound(rt)
+        assert (row.status, message.mdn_status, mdn.disposition) == (
+            db.AS2Status.DELIVERED,
+            "processed",
+            "processed",
+        )
+    finally:
+        client = redis.Redis.from_url(redis_url)
+        try:
+            job = enqueue.job_id(as2_outbound.SEND_JOB, row_id)
+            client.delete(*(f"arq:{kind}:{job}" for kind in ("job", "result", "retry", "in-progress")))
+        finally:
+            client.close()
         rt.close()
