@@ -25,6 +25,7 @@ sent: `as2_outbound.receive_mdn` reads it.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -255,6 +256,8 @@ def _reply(
                     original_message_id=inbound.envelope.message_id,
                     mic=inbound.mic,
                     signed=mdn.signed,
+                    # posted by the `as2.send_mdn` job after the commit; by the sweep only if not
+                    next_attempt_at=_backoff(rt) if asynchronous else None,
                 )
                 if asynchronous:
                     rt.jobs.enqueue_after_commit(session, as2_outbound.SEND_MDN_JOB, row.id)
@@ -275,6 +278,10 @@ def _reply(
         text = f"received; the MDN ({disposition}) follows at {mdn.url}\r\n"
         return Answer(200, [("Content-Type", "text/plain")], text.encode(), row_id, disposition)
     return Answer(200, _http_headers(mdn.headers), mdn.body, row_id, disposition)
+
+
+def _backoff(rt: Runtime) -> dt.datetime:
+    return rt.clock.now() + dt.timedelta(seconds=rt.settings.as2.retry_base_s)
 
 
 def _http_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -120,6 +120,8 @@ def queue(
         file_name=name,
         content_type=content_type,
         outbound_message_id=message.id,
+        # the `as2.send` job sends it after the commit; the channels sweep only if that did not happen
+        next_attempt_at=_backoff(rt, 1),
     )
     OutboundMessageRepository(session).set_status(message.id, message.status, mdn_status="pending")
     rt.jobs.enqueue_after_commit(session, SEND_JOB, row.id)
