@@ -1,24 +1,20 @@
-"""Outbound delivery: every message we write (850, 860, 997, 999, TA1...) is recorded in the
-transaction that creates it and handed to its transport by the `outbound.deliver` job after the
-commit, with retries.
+"""Outbound delivery to a partner's file drop: every message we write there (850, 860, 997, 999,
+TA1...) is recorded `queued` in the transaction that creates it (`outbound.hand_over`) and written
+to the outbox by the `outbound.deliver` job after the commit, with retries.
 
-    message = outbound.deliver_x12(session, rt, partner, ...)   # recorded `queued`, job after commit
-    deliver_with_retries(rt, message.id)                         # the job: claim, send, settle
+    path = delivery.queue_filedrop(session, rt, partner, message, name)   # in the caller's transaction
+    deliver_with_retries(rt, message.id)                                  # the job: claim, write, settle
 
-Why after the commit: a file written (or an AS2 message posted) inside a transaction that then rolls
-back would reach the partner with control numbers the database gives out again. The job claims the
-message (`FOR UPDATE SKIP LOCKED`), sends it outside any transaction, and records the outcome:
-`written` (file drop) or `sent` (a network transport), or on a transient failure the error and a
-retry after an exponential backoff with jitter, and after `jobs.max_attempts` the dead letter.
+Why after the commit: a file written inside a transaction that then rolls back would reach the
+partner with control numbers the database gives out again. The job claims the message
+(`FOR UPDATE SKIP LOCKED`), writes it outside any transaction (temporary name, fsync, rename), and
+records the outcome: `written`, or on a failure the error and a retry after an exponential
+backoff with jitter, and after `jobs.max_attempts` the dead letter. Delivery is at least once, and
+the file drop idempotent: a second write replaces the file with the same bytes.
 
-Delivery is at least once: if a worker dies after the transport took the message and before the
-outcome is recorded, the message is sent again, with the same control numbers, which the partner
-reads as a duplicate interchange. File drop is idempotent (the same file name is replaced with the
-same bytes).
-
-Transports are a seam: `register(transport)` adds one (AS2, HTTP); `transport_for(partner)` picks
-the first whose `applies(partner)` is true, in registration order. A partner with none configured
-keeps its messages in the store only (status `written`, no path), as before.
+AS2 has its own queue with the same shape (`pipeline/as2_outbound.py`: built in the transaction,
+posted after the commit, retried by the channels sweep). Another transport joins here through the
+`Transport` seam (`register`).
 """
 
 from __future__ import annotations
@@ -28,12 +24,13 @@ import logging
 import random
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy.orm import Session
 
 from gateway.channels.filedrop import mailbox_for
-from gateway.errors import DeliveryError, GatewayError
+from gateway.errors import DeliveryError, GatewayError, PartnerConfigError
 from gateway.kit import logs, metrics, tracing
 from gateway.partners.model import PartnerConfig
 from gateway.pipeline.retry import RetryPolicy, describe, rng_for
@@ -56,78 +53,67 @@ class Sent:
 
 
 class Transport(Protocol):
-    """One way of handing a message to a partner. `send` raises `DeliveryError` (with `retryable`)
-    when it cannot; any other exception is treated as transient."""
+    """One way of handing a recorded message to a partner after the commit. `send` raises
+    `DeliveryError` (with `retryable`) when it cannot; any other exception is treated as transient."""
 
     name: str
-
-    def applies(self, partner: PartnerConfig) -> bool: ...
-
-    def planned(self, rt: Runtime, partner: PartnerConfig, file_name: str) -> str | None:
-        """Where the message will go, known before sending (a file drop path), or None."""
-        ...
 
     def send(self, rt: Runtime, partner: PartnerConfig, message: db.OutboundMessage) -> Sent: ...
 
 
 class FileDropTransport:
-    """The partner's file drop outbox (atomic write: temporary name, fsync, rename)."""
+    """The partner's file drop outbox (atomic write: temporary name, fsync, rename). The file is
+    the message's content as UTF-8, under the name `queue_filedrop` planned (`message.path`)."""
 
     name = "filedrop"
 
-    def applies(self, partner: PartnerConfig) -> bool:
-        return partner.channels.filedrop is not None
-
-    def planned(self, rt: Runtime, partner: PartnerConfig, file_name: str) -> str | None:
-        assert partner.channels.filedrop is not None
-        return str(mailbox_for(rt.settings.data_dir, partner.channels.filedrop.root).outbox / file_name)
-
     def send(self, rt: Runtime, partner: PartnerConfig, message: db.OutboundMessage) -> Sent:
-        assert partner.channels.filedrop is not None
+        if partner.channels.filedrop is None:
+            raise DeliveryError(f"partner {partner.id} has no file drop any more", retryable=False)
         box = mailbox_for(rt.settings.data_dir, partner.channels.filedrop.root)
-        name = file_name(message.kind, message.interchange_control)
+        name = (
+            Path(message.path).name if message.path else f"{message.kind}_{message.interchange_control}.edi"
+        )
         try:
-            path = box.deliver(name, message.content)
+            path = box.deliver(name, message.content.encode("utf-8"))
         except OSError as error:
             raise DeliveryError(f"file drop {box.outbox}: {error}", retryable=True) from error
         return Sent(str(path), db.OutboundStatus.WRITTEN)
 
 
-_TRANSPORTS: list[Transport] = [FileDropTransport()]
+_TRANSPORTS: dict[str, Transport] = {"filedrop": FileDropTransport()}
 
 
 def register(transport: Transport) -> None:
-    """Add a transport (replacing one of the same name)."""
-    _TRANSPORTS[:] = [t for t in _TRANSPORTS if t.name != transport.name] + [transport]
+    """Add (or replace) a transport under its name."""
+    _TRANSPORTS[transport.name] = transport
 
 
-def transports() -> tuple[Transport, ...]:
-    return tuple(_TRANSPORTS)
-
-
-def transport_for(partner: PartnerConfig) -> Transport | None:
-    return next((t for t in _TRANSPORTS if t.applies(partner)), None)
-
-
-def file_name(kind: str, interchange_control: str | None) -> str:
-    return f"{kind.replace('+', '-')}_{interchange_control or 'none'}.edi"
-
-
-def enqueue_delivery(
-    session: Session, rt: Runtime, message: db.OutboundMessage, partner: PartnerConfig
+def queue(
+    session: Session, rt: Runtime, message: db.OutboundMessage, *, transport: str, path: str | None = None
 ) -> None:
-    """Mark a just-recorded message for delivery by its transport after the commit (or, with no
-    transport configured, leave it `written` in the store)."""
-    transport = transport_for(partner)
-    message.correlation_id = message.correlation_id or logs.correlation_id()
-    if transport is None:
-        message.status = db.OutboundStatus.WRITTEN
-        return
+    """Mark a just-recorded message for `transport` and queue its `outbound.deliver` job for after
+    the commit (dropped on rollback; the recovery sweep queues it again if the job is lost)."""
+    if transport not in _TRANSPORTS:
+        raise ValueError(f"no transport {transport!r} is registered")
     message.status = db.OutboundStatus.QUEUED
-    message.path = transport.planned(rt, partner, file_name(message.kind, message.interchange_control))
+    message.transport = transport
+    message.path = path
+    message.correlation_id = message.correlation_id or logs.correlation_id()
     message.next_attempt_at = rt.clock.now() + dt.timedelta(seconds=rt.settings.jobs.stuck_after_s)
     session.flush()
     rt.jobs.enqueue_after_commit(session, DELIVER_JOB, message.id)
+
+
+def queue_filedrop(
+    session: Session, rt: Runtime, partner: PartnerConfig, message: db.OutboundMessage, name: str
+) -> str:
+    """Queue a message for the partner's file drop outbox under `name`; returns the path it will have."""
+    if partner.channels.filedrop is None:
+        raise PartnerConfigError(f"partner {partner.id} sends by file drop but has no channels.filedrop")
+    path = str(mailbox_for(rt.settings.data_dir, partner.channels.filedrop.root).outbox / name)
+    queue(session, rt, message, transport="filedrop", path=path)
+    return path
 
 
 class Outcome(StrEnum):
@@ -160,9 +146,9 @@ def deliver_with_retries(rt: Runtime, message_id: str, *, rng: random.Random | N
         if not _pending(message):
             return Attempt(message_id, Outcome.DONE, message.attempts, message.path)
         partner = rt.partners.get(message.partner_id) if message.partner_id in rt.partners else None
-        transport = transport_for(partner) if partner is not None else None
+        transport = _TRANSPORTS.get(message.transport or "")
         if partner is None or transport is None:
-            reason = f"no transport configured for partner {message.partner_id}"
+            reason = f"no partner {message.partner_id} or no transport {message.transport!r} to deliver with"
             _dead_letter(session, message, reason, now)
             return Attempt(message_id, Outcome.DEAD, message.attempts, error=reason)
         if message.attempts >= policy.max_attempts:

@@ -49,12 +49,21 @@ __all__ = ["BUSY", "PROCESS_JOB", "READERS", "DocumentReport", "ReceiptReport", 
 
 
 def receive(
-    rt: Runtime, data: bytes, *, channel: str, file_name: str | None = None, partner_id: str | None = None
+    rt: Runtime,
+    data: bytes,
+    *,
+    channel: str,
+    file_name: str | None = None,
+    partner_id: str | None = None,
+    receipt_id: str | None = None,
 ) -> str:
-    """Store the bytes (committed before anything else happens) and enqueue their processing."""
+    """Store the bytes (committed before anything else happens) and enqueue their processing.
+
+    A caller that passes its own `receipt_id` can tell, when this raises, whether the bytes were
+    stored (the receipt exists: processing failed after the commit) or not."""
     if partner_id is not None:
         rt.partners.get(partner_id)  # an unknown partner is refused before anything is stored
-    receipt_id = ids.new_receipt_id()
+    receipt_id = receipt_id or ids.new_receipt_id()
     now = rt.clock.now()
     with (
         logs.bound(correlation_id=receipt_id, receipt_id=receipt_id),

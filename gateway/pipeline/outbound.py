@@ -1,14 +1,21 @@
-"""Outbound X12: envelopes with persisted control numbers, delivery to the partner's outbox, and a
-record of every message sent (so a partner's 997 can be matched to the group it acknowledges).
+"""Outbound X12: envelopes with persisted control numbers, delivery by the partner's transport, and
+a record of every message sent (so a partner's 997 can be matched to the group it acknowledges).
 
 Purchase orders go out as 850s; a new revision of one the partner already has goes out as an 860
-(or as a new 850, per the partner's `x12.po_changes`)."""
+(or as a new 850, per the partner's `x12.po_changes`).
+
+`hand_over` is the one transport seam, format-neutral: bytes with a name and a content type go to
+the partner's file-drop outbox, or to its AS2 URL (built and queued in the caller's transaction,
+posted after the commit, the MDN recorded on the message row), per `channels.outbound`. EDIFACT and
+cXML writers record their `OutboundMessage` and call it the same way."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
 
 from sqlalchemy.orm import Session
 
@@ -18,7 +25,7 @@ from gateway.formats.x12 import model as x12
 from gateway.formats.x12 import writer
 from gateway.mapping import Party, purchase_order_change, purchase_order_change_to_860, purchase_order_to_850
 from gateway.partners.model import PartnerConfig
-from gateway.pipeline import delivery
+from gateway.pipeline import as2_outbound, delivery
 from gateway.pipeline.runtime import Runtime
 from gateway.store import models as db
 from gateway.store.repositories.erp import PurchaseOrderRepository
@@ -77,11 +84,60 @@ def deliver_x12(
         interchange_control=f"{isa:09d}",
         group_control=str(gs) if group else None,
         set_controls=set_controls,
-        status=db.OutboundStatus.QUEUED,
+        status=db.OutboundStatus.WRITTEN,
         at=now,
     )
-    delivery.enqueue_delivery(session, rt, message, partner)
+    name = f"{kind.replace('+', '-')}_{isa:09d}.edi"
+    hand_over(session, rt, partner, message, Outgoing(name, content.encode("utf-8"), X12_CONTENT_TYPE))
     return message
+
+
+X12_CONTENT_TYPE = "application/edi-x12"
+EDIFACT_CONTENT_TYPE = "application/edifact"
+XML_CONTENT_TYPE = "application/xml"
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """What goes to a partner, whatever its format: a file name, the bytes, their MIME type."""
+
+    name: str
+    content: bytes
+    content_type: str
+
+
+@dataclass(frozen=True)
+class Handover:
+    transport: Literal["filedrop", "as2", "none"]
+    path: str | None = None  # the outbox file (file drop)
+    as2_message_id: str | None = None  # the as2_message row (AS2)
+
+
+def hand_over(
+    session: Session, rt: Runtime, partner: PartnerConfig, message: db.OutboundMessage, outgoing: Outgoing
+) -> Handover:
+    """Deliver `outgoing` for the recorded `message` by the partner's transport (`channels.outbound`,
+    by default AS2 when `channels.as2.url` is set, else the file drop): the message is `queued` for
+    the `outbound.deliver` job, which writes the outbox file after the commit (with retries); an AS2
+    message is built and stored now and posted after the commit. The message row gets the
+    transport, and the path or the MDN status ("pending", then the MDN's disposition)."""
+    transport = partner.channels.outbound_transport
+    if transport == "filedrop":
+        path = delivery.queue_filedrop(session, rt, partner, message, outgoing.name)
+        return Handover("filedrop", path=path)
+    if transport == "as2":
+        message.transport = "as2"
+        row = as2_outbound.queue(
+            session,
+            rt,
+            partner,
+            message,
+            name=outgoing.name,
+            content=outgoing.content,
+            content_type=outgoing.content_type,
+        )
+        return Handover("as2", as2_message_id=row.id)
+    return Handover("none")
 
 
 def send_purchase_order(session: Session, rt: Runtime, po: canonical.PurchaseOrder) -> db.OutboundMessage:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 
-from gateway.pipeline import delivery, ingest, monitors, reconcile, recovery, webhooks
+from gateway.pipeline import as2_outbound, delivery, ingest, monitors, reconcile, recovery, webhooks
 from gateway.pipeline.runtime import runtime_for_task
 from gateway.store.session import session_scope
 from gateway.worker import enqueue
@@ -59,6 +59,28 @@ def sweep(ctx: enqueue.TaskContext) -> dict[str, object]:
         "messages": len(report.messages),
         "not_queued": report.not_queued,
     }
+
+
+@enqueue.task(as2_outbound.SEND_JOB, max_tries=1)
+def send_as2(ctx: enqueue.TaskContext, row_id: str) -> dict[str, object]:
+    """One POST of an AS2 message (its retries are scheduled in the table and run by the channels sweep)."""
+    try:
+        attempt = as2_outbound.send(runtime_for_task(ctx), row_id)
+    except Exception:  # the task's edge: the row stays pending, `gateway channels run` retries it
+        log.exception("AS2 send of %s failed", row_id)
+        return {"as2_message_id": row_id, "outcome": "error"}
+    return {"as2_message_id": row_id, "outcome": attempt.outcome if attempt else None}
+
+
+@enqueue.task(as2_outbound.SEND_MDN_JOB, max_tries=1)
+def send_as2_mdn(ctx: enqueue.TaskContext, mdn_id: str) -> dict[str, object]:
+    """One POST of our asynchronous MDN to the partner's Receipt-Delivery-Option URL."""
+    try:
+        attempt = as2_outbound.post_mdn(runtime_for_task(ctx), mdn_id)
+    except Exception:  # the task's edge: the MDN stays pending, `gateway channels run` retries it
+        log.exception("AS2 MDN post of %s failed", mdn_id)
+        return {"mdn_id": mdn_id, "outcome": "error"}
+    return {"mdn_id": mdn_id, "outcome": attempt.outcome if attempt else None}
 
 
 @enqueue.task(monitors.JOB, max_tries=1)
