@@ -5,11 +5,15 @@
   jobs died with it) a worker's recovery sweep finds every stored receipt and processes it.
 - PostgreSQL unreachable (a TCP proxy in front of it is cut): the API answers 503 problem+json
   with `Retry-After`, changes nothing, and answers again once the database is back.
+- PostgreSQL unreachable while `gateway channels watch` picks up the file drop: the file stays in
+  the inbox, and is stored and processed once the database is back; the same interchange by
+  another channel (`gateway ingest`) is then a duplicate.
 - Several API and worker processes: `/metrics` of every API process counts the work of all.
 """
 
 from __future__ import annotations
 
+import subprocess
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -26,6 +30,7 @@ from gateway.store import models as db
 from gateway.store.session import session_scope
 from tests.api.test_operations import metric
 from tests.faults.support import (
+    GATEWAY,
     REPO_ROOT,
     Gateway,
     RedisServer,
@@ -212,3 +217,64 @@ def test_metrics_of_every_api_process_count_the_work_of_every_worker(
             gw.stop_all()
             rt.close()
             redis_server.stop()
+
+
+def test_file_drop_keeps_the_file_while_postgres_is_down_and_a_copy_by_another_channel_is_a_duplicate(
+    postgres_server_url: str, tmp_path: Path
+) -> None:
+    with fresh_postgres(postgres_server_url) as url:
+        target = make_url(url)
+        proxy = TcpProxy(target.host or "127.0.0.1", target.port or 5432)
+        proxy.restore()
+        proxied = target.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+        watch = {"GATEWAY_FILEDROP__SETTLE_S": "0", "GATEWAY_FILEDROP__INTERVAL_S": "0.5"}
+        gw = Gateway(tmp_path / "data", proxied, None, extra=watch)
+        gw.data_dir.mkdir(parents=True)
+        direct = Gateway(tmp_path / "data", url, None)  # the test's own view of the database
+        rt = runtime_for(direct, stuck_after_s=300)
+        inbox = gw.data_dir / "filedrop" / "acme-fasteners" / "inbox"
+        archive = inbox.parent / "archive"
+        data, _ = ship_notice(7)
+        try:
+            with session_scope(rt.sessionmaker) as session:
+                erp.import_erp(session, rt, erp.parse(load_orders()), send=False)
+            gw.start("channels", "watch", name="channels")
+            wait_until("the file drop mailboxes", inbox.is_dir, timeout=60)
+            proxy.cut()
+            (inbox / ".856.part").write_bytes(data)
+            (inbox / ".856.part").rename(inbox / "856_load_7.edi")
+            time.sleep(3)  # several sweeps, each finding the database unreachable
+            assert [p.name for p in inbox.iterdir()] == ["856_load_7.edi"]
+            assert (inbox / "856_load_7.edi").read_bytes() == data
+            assert count(rt, db.ReceiptStatus.PROCESSED) + count(rt, db.ReceiptStatus.RECEIVED) == 0
+
+            proxy.restore()
+            wait_until("the file archived", lambda: archive.is_dir() and any(archive.iterdir()))
+            wait_until("the receipt processed", lambda: count(rt, db.ReceiptStatus.PROCESSED) == 1)
+            assert list(inbox.iterdir()) == []
+
+            # The same interchange again, by another channel (the CLI): recorded as a duplicate.
+            copy = tmp_path / "856_again.edi"
+            copy.write_bytes(data)
+            gw.stop_all()
+            cli = subprocess.run(
+                [str(GATEWAY), "ingest", str(copy), "--json"],
+                env=direct.env(),
+                capture_output=True,
+                timeout=120,
+            )
+            assert cli.returncode == 0, cli.stderr
+            assert count(rt, db.ReceiptStatus.DUPLICATE) == 1
+            with session_scope(rt.sessionmaker) as session:
+                channels = {r.channel: r.status for r in session.scalars(select(db.Receipt))}
+                events = session.scalar(
+                    select(func.count())
+                    .select_from(db.OutboxEvent)
+                    .where(db.OutboxEvent.type == "shipment.received")
+                )
+            assert channels == {"filedrop": db.ReceiptStatus.PROCESSED, "cli": db.ReceiptStatus.DUPLICATE}
+            assert events == 1
+        finally:
+            gw.stop_all()
+            proxy.cut()
+            rt.close()
