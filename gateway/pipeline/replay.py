@@ -378,7 +378,16 @@ def _correct_document(
 ) -> str:
     old = _stored_events(session, doc.id)
     new = {_key(e): e for e in new_events}
-    if {k: _dump(e) for k, e in old.items()} == {k: _dump(e) for k, e in new.items()}:
+    # A shipment a newer document has replaced since is not this document's to change: its old
+    # version is not kept, and whatever the new map reads, the newer document stays.
+    held_by_newer = {
+        k
+        for k, e in new.items()
+        if k not in old and isinstance(e, canonical.Shipment) and _superseded_by(session, applier, e, doc.id)
+    }
+    if {k: _dump(e) for k, e in old.items()} == {
+        k: _dump(e) for k, e in new.items() if k not in held_by_newer
+    }:
         return "unchanged"
     revision = 1 + max((_revision(e) for e in old.values()), default=0)
     changed = False

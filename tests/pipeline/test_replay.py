@@ -186,3 +186,21 @@ def test_a_dead_lettered_receipt_is_reprocessed_and_its_dead_letter_resolved(rt:
         assert row.status is db.ReceiptStatus.FAILED
         assert letter.resolved_at is not None
         assert letter.resolution == f"replayed by {ACTOR}"
+
+
+def test_an_older_ship_notice_replaced_by_a_newer_one_replays_unchanged(runtime: Runtime) -> None:
+    import_orders(runtime)
+    original = sample("acme-fasteners", "856_000000431.edi")
+    newer = (
+        original.replace(b"*000000431*", b"*000000499*")
+        .replace(b"IEA*1*000000431", b"IEA*1*000000499")
+        .replace(b"BSN*00*ACM-SH-20250314*20250314*1015", b"BSN*00*ACM-SH-20250314*20250315*0900")
+        .replace(b"SN1*1*5000*EA", b"SN1*1*4000*EA")
+    )
+    first = ingest.receive(runtime, original, channel="filedrop")
+    ingest.receive(runtime, newer, channel="filedrop")  # replaces the shipment: 4000 on line 1
+    before = snapshot(runtime)
+    report = replay.run(runtime, replay.Selection(receipt_ids=[first]), apply=True, actor=ACTOR)
+    assert [p.action for p in report.plans] == [replay.Action.UNCHANGED]
+    assert report.plans[0].events == []
+    assert snapshot(runtime) == before
