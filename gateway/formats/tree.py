@@ -27,6 +27,7 @@ from typing import Any
 from gateway.errors import FormatError
 from gateway.formats.issues import Location
 
+DOCUMENT = "$"  # the name of a JSON document's root node (XML roots are named by their element)
 MAX_DEPTH = 64  # nesting levels accepted in a tree document
 MAX_NODES = 1_000_000  # nodes (members, elements, attributes) accepted in one document
 
@@ -116,8 +117,8 @@ def _no_constant(name: str) -> Any:
 
 
 def from_json(value: Any, *, file_name: str | None = None) -> Node:
-    """The tree of a parsed JSON value (see the module docstring); the root is named `$`."""
-    root = Node("$", "")
+    """The tree of a parsed JSON value (see the module docstring); the root is named `DOCUMENT`."""
+    root = Node(DOCUMENT, "")
     budget = _Budget(file_name)
     if isinstance(value, list):
         for i, item in enumerate(value):
