@@ -45,7 +45,7 @@ _CONDITION = re.compile(r"^(?P<path>[^=]+?)\s*(?:=\s*(?P<values>.+))?$")
 
 @dataclass(frozen=True, slots=True)
 class Condition:
-    """`path` has a value (any, or one of `values`)."""
+    """`path` has a value: one of `values`, or (without values) any text or any content at all."""
 
     path: TreePath
     values: frozenset[str] | None = None
@@ -53,7 +53,10 @@ class Condition:
     def holds(self, node: Node) -> bool:
         for found in self.path.select(node):
             value = found.value()
-            if value and (self.values is None or value in self.values):
+            if self.values is None:
+                if value or found.children:
+                    return True
+            elif value in self.values:
                 return True
         return False
 

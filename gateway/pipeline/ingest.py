@@ -79,22 +79,27 @@ def receive(
     return receipt_id
 
 
-def release(rt: Runtime, receipt_id: str, *, partner_id: str) -> None:
-    """A stored receipt whose sender the channel has verified: name its partner, enqueue processing
-    (inline, it is processed before this returns)."""
+def release(rt: Runtime, receipt_id: str, *, partner_id: str | None) -> None:
+    """A stored receipt the channel lets through (its sender verified, or its bytes to be refused by
+    the reader): name its partner, enqueue processing (inline, it is processed before this returns)."""
     with session_scope(rt.sessionmaker) as session:
         ReceiptRepository(session).set_status(receipt_id, db.ReceiptStatus.RECEIVED, partner_id=partner_id)
         rt.jobs.enqueue_after_commit(session, PROCESS_JOB, receipt_id)
 
 
 def refuse(
-    rt: Runtime, receipt_id: str, detail: str, *, status: db.ReceiptStatus = db.ReceiptStatus.FAILED
+    rt: Runtime,
+    receipt_id: str,
+    detail: str,
+    *,
+    status: db.ReceiptStatus = db.ReceiptStatus.FAILED,
+    duplicate_of: str | None = None,
 ) -> None:
     """A stored receipt the channel will not process (bad credentials or signature, a repeated
-    webhook): its bytes stay, its status and a failed step say why."""
+    webhook): its bytes stay, its status and a failed (or duplicate) step say why."""
     now = rt.clock.now()
     with session_scope(rt.sessionmaker) as session:
-        ReceiptRepository(session).set_status(receipt_id, status, error=detail)
+        ReceiptRepository(session).set_status(receipt_id, status, error=detail, duplicate_of_id=duplicate_of)
         ProcessingStepRepository(session).record(
             stage=db.Stage.PARSED,
             status=db.StepStatus.DUPLICATE if status is db.ReceiptStatus.DUPLICATE else db.StepStatus.FAILED,
