@@ -31,6 +31,7 @@ from gateway.api.portal_webhooks import routes as portal_webhooks
 from gateway.api.purchase_orders import routes as purchase_orders
 from gateway.pipeline.runtime import Runtime, build_runtime
 from gateway.settings import Settings
+from gateway.worker import tasks  # noqa: F401  (registers the jobs the cXML and webhook routes enqueue)
 
 TITLE = "Supplier collaboration gateway"
 
