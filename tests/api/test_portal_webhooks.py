@@ -33,11 +33,12 @@ def event(name: str = "01_order_confirmed.json") -> bytes:
 
 def signed(body: bytes, message_id: str, *, key: bytes = KEY, at: dt.datetime = AT) -> dict[str, str]:
     stamp = int(at.timestamp())
+    rotated_out = f"v1,{base64.b64encode(b'x' * 32).decode()}"  # a signature by a key nobody has any more
     return {
         "content-type": "application/json",
         "webhook-id": message_id,
         "webhook-timestamp": str(stamp),
-        "webhook-signature": f"v1,{base64.b64encode(b'x' * 32).decode()} {sign(key, message_id, stamp, body)}",
+        "webhook-signature": f"{rotated_out} {sign(key, message_id, stamp, body)}",
     }
 
 
