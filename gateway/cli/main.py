@@ -26,6 +26,10 @@ app.add_typer(partners_app, name="partners")
 app.add_typer(monitors_app, name="monitors")
 webhooks_app = typer.Typer(help="Webhooks to internal subscribers (Standard Webhooks).", no_args_is_help=True)
 app.add_typer(webhooks_app, name="webhooks")
+channels_app = typer.Typer(
+    help="Channels to and from partners (partner REST APIs, ...).", no_args_is_help=True
+)
+app.add_typer(channels_app, name="channels")
 
 Files = Annotated[list[Path], typer.Argument(help="EDI files to read.", show_default=False)]
 PartnerOpt = Annotated[
@@ -192,6 +196,17 @@ def reconcile_cmd(
     import gateway.cli.reconcile as command
 
     raise typer.Exit(command.run(Settings(), file, as_json=as_json))
+
+
+@channels_app.command("poll")
+def channels_poll(
+    partner: Annotated[str | None, typer.Option("--partner", help="Only this partner.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Poll partner REST APIs (confirmations, shipments) once, from where the last poll stopped."""
+    import gateway.cli.poll as command
+
+    raise typer.Exit(command.run(Settings(), partner_id=partner, as_json=as_json))
 
 
 def main() -> None:

@@ -59,23 +59,48 @@ def receive(
     (a cXML SharedSecret, a webhook signature) then calls `release` or `refuse`."""
     if partner_id is not None:
         rt.partners.get(partner_id)  # an unknown partner is refused before anything is stored
-    receipt_id = ids.new_receipt_id()
     with session_scope(rt.sessionmaker) as session:
-        ReceiptRepository(session).add(
-            id=receipt_id,
+        return add_receipt(
+            session,
+            rt,
+            data,
             channel=channel,
-            raw=data,
-            received_at=rt.clock.now(),
             file_name=file_name,
             partner_id=partner_id,
-            correlation_id=receipt_id,
             transport=transport,
+            process=process,
         )
-        ProcessingStepRepository(session).record(
-            stage=db.Stage.RECEIVED, status=db.StepStatus.OK, receipt_id=receipt_id, at=rt.clock.now()
-        )
-        if process:
-            rt.jobs.enqueue_after_commit(session, PROCESS_JOB, receipt_id)
+
+
+def add_receipt(
+    session: Session,
+    rt: Runtime,
+    data: bytes,
+    *,
+    channel: str,
+    file_name: str | None = None,
+    partner_id: str | None = None,
+    transport: dict[str, str] | None = None,
+    process: bool = True,
+) -> str:
+    """`receive` inside the caller's transaction (a poller stores a page and its cursor together):
+    the receipt is processed after that transaction commits."""
+    receipt_id = ids.new_receipt_id()
+    ReceiptRepository(session).add(
+        id=receipt_id,
+        channel=channel,
+        raw=data,
+        received_at=rt.clock.now(),
+        file_name=file_name,
+        partner_id=partner_id,
+        correlation_id=receipt_id,
+        transport=transport,
+    )
+    ProcessingStepRepository(session).record(
+        stage=db.Stage.RECEIVED, status=db.StepStatus.OK, receipt_id=receipt_id, at=rt.clock.now()
+    )
+    if process:
+        rt.jobs.enqueue_after_commit(session, PROCESS_JOB, receipt_id)
     return receipt_id
 
 
