@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 
 from gateway.canonical import models as canonical
 from gateway.formats.issues import Issue, IssueCode, Severity
 from gateway.formats.x12.model import TransactionSet
-from gateway.mapping.conversions import Anchor
+from gateway.mapping.conversions import Reporter
 from gateway.mapping.engine import Record
 
 Event = canonical.Commitment | canonical.Shipment | canonical.FunctionalAck | canonical.PurchaseOrder
@@ -57,20 +56,8 @@ class DocumentFacts:
         )
 
 
-class IssueSink(Protocol):
-    """Where builders report what they could not build (an engine run: it knows the document)."""
-
-    def issue(
-        self,
-        code: IssueCode,
-        severity: Severity,
-        seg: Anchor | None,
-        message: str,
-        *,
-        element: int | None = None,
-        tag: str | None = None,
-        bad_value: str | None = None,
-    ) -> None: ...
+# Where builders report what they could not build: the engine run, which knows the document.
+IssueSink = Reporter
 
 
 @dataclass(slots=True)
