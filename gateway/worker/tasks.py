@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 
-from gateway.pipeline import ingest, monitors, reconcile, rest_poll, webhooks
+from gateway.pipeline import cxml_orders, ingest, monitors, reconcile, rest_poll, webhooks
 from gateway.pipeline.runtime import runtime_for_task
 from gateway.store.session import session_scope
 from gateway.worker import enqueue
@@ -100,3 +100,12 @@ def sweep_partner_apis(ctx: enqueue.TaskContext) -> dict[str, object]:
     """The REST poll sweep (a cron job, every minute): queue a poll of each partner whose
     `interval_minutes` has passed since its last one."""
     return {"queued": rest_poll.sweep(runtime_for_task(ctx), ctx.enqueuer)}
+
+
+@enqueue.task(cxml_orders.DELIVER_JOB)
+def deliver_cxml_order(ctx: enqueue.TaskContext, message_id: str) -> dict[str, object]:
+    """POST one OrderRequest to its partner; a transient failure retries under arq with backoff."""
+    error = cxml_orders.deliver(runtime_for_task(ctx), message_id)
+    if error is not None and error.retryable and not ctx.enqueuer.inline:
+        raise enqueue.TransientError(error.detail)
+    return {"message_id": message_id, "error": error.detail if error is not None else None}

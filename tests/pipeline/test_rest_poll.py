@@ -95,15 +95,17 @@ def test_a_poll_gets_a_token_follows_the_cursor_and_correlates_every_page(
     assert all(q["limit"] == "100" for q in api.gets("/v2/confirmations"))
     # The last page names no next cursor: the poll resumes at the page that had it.
     assert cursors(runtime) == {"confirmations": "nw-c-0002", "shipments": None}
-    stored = receipts(runtime)
-    assert [(name, status) for name, status, _ in stored] == [
-        (f"{PARTNER}/confirmations@start", "processed"),
+    stored = {name: (status, transport) for name, status, transport in receipts(runtime)}
+    assert sorted((name, status) for name, (status, _) in stored.items()) == [
         (f"{PARTNER}/confirmations@nw-c-0002", "processed"),
+        (f"{PARTNER}/confirmations@start", "processed"),
         (f"{PARTNER}/shipments@start", "processed"),
     ]
-    assert stored[1][2] is not None
-    assert stored[1][2]["resource"] == "confirmations"
-    assert stored[1][2]["cursor"] == "nw-c-0002"
+    transport = stored[f"{PARTNER}/confirmations@nw-c-0002"][1]
+    assert transport is not None
+    assert transport["resource"] == "confirmations"
+    assert transport["cursor"] == "nw-c-0002"
+    assert transport["url"].startswith(api.url + "/v2/confirmations?")
     lines = {(ln.po_number, ln.line_number): ln for ln in ledger(runtime)}
     assert lines[("4500004003", "1")].ack_status == "accepted"
     assert lines[("4500004003", "1")].committed == 50
