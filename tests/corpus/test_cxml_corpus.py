@@ -7,6 +7,7 @@ the order and shipment ids, the line count), not against the maps' own output.""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from pathlib import Path
@@ -23,15 +24,18 @@ from tests.pipeline.support import MAPS_DIR, PARTNERS_DIR, REPO_ROOT
 
 CORPUS = Path(os.environ.get("GATEWAY_SHARED_DIR") or REPO_ROOT.parent / "shared") / "corpus" / "cxml"
 
+INBOUND_ORDER = "OrderRequest is what we send; an inbound one has no map"
 # Files the gateway knowingly does not map, and why (each must come out skipped with that reason).
 UNSUPPORTED = {
-    "invoicedetailrequest_1.2.037_line-taxes_officeluv.xml": "invoices are not part of the commitment and "
-    "shipment stream: no InvoiceDetailRequest map",
-    "orderrequest_1.2.014_coupa-commented_officeluv.xml": "OrderRequest is what we send; an inbound one has no map",
-    "orderrequest_1.2.050_cxml-php.xml": "OrderRequest is what we send; an inbound one has no map",
-    "response_status-400_no-xml-declaration_officeluv.xml": "a bare Response answers a request: nothing to map",
-    "statusupdaterequest_1.2.050_cxml-php.xml": "StatusUpdateRequest (an order's processing status) is not "
-    "mapped: it changes no commitment or shipment",
+    "invoicedetailrequest_1.2.037_line-taxes_officeluv.xml": (
+        "invoices are not part of the commitment and shipment stream: no InvoiceDetailRequest map"
+    ),
+    "orderrequest_1.2.014_coupa-commented_officeluv.xml": INBOUND_ORDER,
+    "orderrequest_1.2.050_cxml-php.xml": INBOUND_ORDER,
+    "response_status-400_no-xml-declaration_officeluv.xml": "a bare Response answers a request: no document",
+    "statusupdaterequest_1.2.050_cxml-php.xml": (
+        "StatusUpdateRequest (an order's processing status) is not mapped: no commitment or shipment in it"
+    ),
 }
 # What a plain reading of the mapped files says they hold.
 EXPECTED = {
@@ -54,17 +58,17 @@ def test_every_corpus_file_is_named_here(shared_dir: Path) -> None:
 @pytest.mark.parametrize("name", NAMES)
 def test_each_file_translates_is_skipped_with_its_reason_or_is_refused(name: str, maps: MapRegistry) -> None:
     data = (CORPUS / name).read_bytes()
-    try:
-        read = read_cxml(
-            data,
-            content_sha256=hashlib.sha256(data).hexdigest(),
-            maps=maps,
-            partners=load_partners(PARTNERS_DIR),
-            file_name=name,
-        )
-    except FormatError as exc:
-        assert name.startswith("invalid_"), exc.describe()
+    if name.startswith("invalid_"):  # none yet; an invalid file may be refused outright
+        with contextlib.suppress(FormatError):
+            read_cxml(data, content_sha256="0" * 64, maps=maps, file_name=name)
         return
+    read = read_cxml(
+        data,
+        content_sha256=hashlib.sha256(data).hexdigest(),
+        maps=maps,
+        partners=load_partners(PARTNERS_DIR),
+        file_name=name,
+    )
     outcome = read.outcome
     if name in UNSUPPORTED:
         assert outcome.skipped is not None, UNSUPPORTED[name]
