@@ -6,6 +6,8 @@ exceptions `samples/README.md` lists for them."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from gateway.cli.demo_channels import send_samples
 from gateway.pipeline.runtime import Runtime
 from tests.pipeline.support import SAMPLES, case_keys, import_orders, ledger, receipt_view
@@ -38,16 +40,16 @@ def test_every_channel_sample_is_accepted_correlated_and_raises_its_exceptions(r
     }
     assert lines == {
         # cXML: confirmed (line 3 at a new price), then "the whole order shipped": every open line
-        ("4500004001", "1"): ("accepted", 400, "2025-03-18", 400),
-        ("4500004001", "2"): ("accepted", 100, "2025-03-18", 100),
-        ("4500004001", "3"): ("accepted_with_changes", 50, "2025-03-18", 50),
+        ("4500004001", "1"): ("accepted", Decimal(400), "2025-03-18", Decimal(400)),
+        ("4500004001", "2"): ("accepted", Decimal(100), "2025-03-18", Decimal(100)),
+        ("4500004001", "3"): ("accepted_with_changes", Decimal(50), "2025-03-18", Decimal(50)),
         # portal: line 2 split (150 now, 50 backordered), shipped as confirmed
-        ("4500004002", "1"): ("accepted", 600, "2025-03-19", 600),
-        ("4500004002", "2"): ("backordered", 200, "2025-04-02", 150),
-        ("4500004002", "3"): ("accepted", 80, "2025-03-19", 80),
+        ("4500004002", "1"): ("accepted", Decimal(600), "2025-03-19", Decimal(600)),
+        ("4500004002", "2"): ("backordered", Decimal(200), "2025-04-02", Decimal(150)),
+        ("4500004002", "3"): ("accepted", Decimal(80), "2025-03-19", Decimal(80)),
         # partner API: line 1 confirmed over two pages of confirmations, line 2 declined
-        ("4500004003", "1"): ("accepted", 50, "2025-03-12", 50),
-        ("4500004003", "2"): ("rejected", 0, "", 0),
+        ("4500004003", "1"): ("accepted", Decimal(50), "2025-03-12", Decimal(50)),
+        ("4500004003", "2"): ("rejected", Decimal(0), "", Decimal(0)),
     }
     assert {k for k in case_keys(runtime) if k[1] in NEW} == {
         ("price_mismatch", "4500004001", "3"),

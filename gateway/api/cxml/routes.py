@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from gateway.api import problems
 from gateway.api.deps import RuntimeDep
 from gateway.formats.cxml.writer import StatusCode, response
 from gateway.pipeline import cxml_requests
@@ -28,6 +29,7 @@ MEDIA_TYPE = "text/xml; charset=utf-8"
 _XML: dict[str, Any] = {"text/xml": {"schema": {"type": "string", "description": "a cXML document"}}}
 RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"description": "A cXML Response; its Status code says what happened", "content": _XML},
+    **problems.responses(413),
     500: {"description": "A cXML Response with Status 500: the gateway failed, retry", "content": _XML},
 }
 
