@@ -27,7 +27,7 @@ app.add_typer(monitors_app, name="monitors")
 webhooks_app = typer.Typer(help="Webhooks to internal subscribers (Standard Webhooks).", no_args_is_help=True)
 app.add_typer(webhooks_app, name="webhooks")
 channels_app = typer.Typer(
-    help="Channels to and from partners (partner REST APIs, ...).", no_args_is_help=True
+    help="Channels: file-drop pick-up, AS2 retries, partner REST API polls.", no_args_is_help=True
 )
 app.add_typer(channels_app, name="channels")
 
@@ -185,6 +185,37 @@ def webhooks_list(
     import gateway.cli.webhooks as command
 
     raise typer.Exit(command.list_deliveries(Settings(), status=status, limit=limit, as_json=as_json))
+
+
+@channels_app.command("run")
+def channels_run(
+    once: Annotated[
+        bool, typer.Option("--once", help="One sweep, then exit (1 when a file went to error/).")
+    ] = False,
+    partner: Annotated[str | None, typer.Option("--partner", help="Only this partner's mailbox.")] = None,
+    interval: Annotated[
+        float | None,
+        typer.Option(help="Seconds between sweeps without --once (GATEWAY_FILEDROP__INTERVAL_S)."),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Pick up the files in the partners' inboxes (store, process, archive or error/); retry due AS2 sends."""
+    import gateway.cli.channels as command
+
+    raise typer.Exit(
+        command.run(Settings(), once=once, partner_id=partner, interval_s=interval, as_json=as_json)
+    )
+
+
+@channels_app.command("watch")
+def channels_watch(
+    partner: Annotated[str | None, typer.Option("--partner", help="Only this partner's mailbox.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Watch the inboxes (watchfiles) and pick up each file as it lands; Ctrl-C or SIGTERM stops."""
+    import gateway.cli.channels as command
+
+    raise typer.Exit(command.watch(Settings(), partner_id=partner, as_json=as_json))
 
 
 @app.command("reconcile")

@@ -52,11 +52,14 @@ def receive(
     partner_id: str | None = None,
     transport: dict[str, str] | None = None,
     process: bool = True,
+    receipt_id: str | None = None,
 ) -> str:
     """Store the bytes (committed before anything else happens) and enqueue their processing.
 
     With `process=False` the receipt is only stored: a channel that must check the sender first
-    (a cXML SharedSecret, a webhook signature) then calls `release` or `refuse`."""
+    (a cXML SharedSecret, a webhook signature) then calls `release` or `refuse`. A caller that
+    passes its own `receipt_id` can tell, when this raises, whether the bytes were stored (the
+    receipt exists: processing failed after the commit) or not."""
     if partner_id is not None:
         rt.partners.get(partner_id)  # an unknown partner is refused before anything is stored
     with session_scope(rt.sessionmaker) as session:
@@ -69,6 +72,7 @@ def receive(
             partner_id=partner_id,
             transport=transport,
             process=process,
+            receipt_id=receipt_id,
         )
 
 
@@ -82,10 +86,11 @@ def add_receipt(
     partner_id: str | None = None,
     transport: dict[str, str] | None = None,
     process: bool = True,
+    receipt_id: str | None = None,
 ) -> str:
     """`receive` inside the caller's transaction (a poller stores a page and its cursor together):
     the receipt is processed after that transaction commits."""
-    receipt_id = ids.new_receipt_id()
+    receipt_id = receipt_id or ids.new_receipt_id()
     ReceiptRepository(session).add(
         id=receipt_id,
         channel=channel,

@@ -171,4 +171,4 @@ def test_partners_validate_exits_0(cli: CliRunner) -> None:
     result = invoke(cli, "partners", "validate")
 
     assert result.exit_code == 0, result.stderr
-    assert "6 partners valid" in result.stdout
+    assert "7 partners valid" in result.stdout

@@ -26,7 +26,9 @@ log = logging.getLogger(__name__)
 router = APIRouter(tags=["cXML"])
 MEDIA_TYPE = "text/xml; charset=utf-8"
 
-_XML: dict[str, Any] = {"text/xml": {"schema": {"type": "string", "description": "a cXML document"}}}
+_XML: dict[str, Any] = {
+    "text/xml": {"schema": {"type": "string", "format": "binary", "description": "a cXML document"}}
+}
 RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"description": "A cXML Response; its Status code says what happened", "content": _XML},
     **problems.responses(413),

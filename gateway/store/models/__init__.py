@@ -4,6 +4,7 @@ Import by module: `from gateway.store import models as db`, then `db.Receipt`, `
 """
 
 from gateway.store.base import Base
+from gateway.store.models.as2 import AS2Mdn, AS2Message, AS2Status, MdnDelivery
 from gateway.store.models.cases import ExceptionCase, ExceptionHistory
 from gateway.store.models.channels import PollCursor, PortalWebhook
 from gateway.store.models.erp import (
@@ -39,6 +40,9 @@ from gateway.store.models.webhooks import DeliveryStatus, WebhookAttempt, Webhoo
 metadata = Base.metadata
 
 __all__ = [
+    "AS2Mdn",
+    "AS2Message",
+    "AS2Status",
     "Base",
     "Commitment",
     "ComponentRequirement",
@@ -53,6 +57,7 @@ __all__ = [
     "GoodsReceipt",
     "Interchange",
     "InterchangeStatus",
+    "MdnDelivery",
     "OutboundMessage",
     "OutboundStatus",
     "OutboxEvent",

@@ -6,7 +6,7 @@ Two new tables, one new nullable column and two widened columns: safe to apply w
 runs.
 
 Revision ID: 5d0c2e7a9f14
-Revises: 773c75414cdd
+Revises: 5af23f6998df
 Create Date: 2026-12-01 16:22:00+00:00
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "5d0c2e7a9f14"
-down_revision: str | None = "773c75414cdd"
+down_revision: str | None = "5af23f6998df"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
