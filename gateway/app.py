@@ -22,6 +22,7 @@ import gateway
 from gateway.api import problems
 from gateway.api.as2 import routes as as2
 from gateway.api.context import RequestContext
+from gateway.api.cxml import routes as cxml
 from gateway.api.documents import routes as documents
 from gateway.api.erp import routes as erp
 from gateway.api.events import routes as events
@@ -30,6 +31,7 @@ from gateway.api.health import routes as health
 from gateway.api.limits import BodySizeLimit
 from gateway.api.metrics import routes as metrics
 from gateway.api.operations import routes as operations
+from gateway.api.portal_webhooks import routes as portal_webhooks
 from gateway.api.purchase_orders import routes as purchase_orders
 from gateway.pipeline.runtime import Runtime, build_runtime
 from gateway.settings import Settings
@@ -84,6 +86,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         events.router,
         operations.router,
         metrics.router,
+        cxml.router,
+        portal_webhooks.router,
         as2.router,
     )
     for router in routers:

@@ -234,6 +234,10 @@ class Shipment(CanonicalModel):
     weight_unit: str | None = None
     packages: tuple[Package, ...] = ()
     lines: tuple[ShipmentLine, ...]
+    # Orders the notice says shipped complete without listing their items (a cXML
+    # ShipNoticePortion without ShipNoticeItem): intake adds their open lines from the stored PO.
+    # Left out of the serialised event when empty, so ship notices that list their items read as before.
+    complete_orders: tuple[str, ...] = Field(default=(), exclude_if=lambda v: not v)
     version: VersionStamp
 
 

@@ -28,6 +28,8 @@ from gateway.formats import detect
 from gateway.kit import ids, logs, tracing
 from gateway.pipeline import translate
 from gateway.pipeline.intake import IntakeRun, Reader
+from gateway.pipeline.intake import cxml as cxml_intake
+from gateway.pipeline.intake import json_payload as json_intake
 from gateway.pipeline.intake import x12 as x12_intake
 from gateway.pipeline.reports import DocumentReport, ReceiptReport
 from gateway.pipeline.runtime import Runtime
@@ -43,6 +45,8 @@ BUSY = "busy"  # the report status when another transaction holds the receipt
 # One reader per format the gateway reads; a format without one is refused as unsupported.
 READERS: Mapping[detect.Format, Reader] = {
     detect.Format.X12: x12_intake.read,
+    detect.Format.CXML: cxml_intake.read,
+    detect.Format.JSON: json_intake.read,
 }
 
 __all__ = ["BUSY", "PROCESS_JOB", "READERS", "DocumentReport", "ReceiptReport", "process_receipt", "receive"]
@@ -55,38 +59,110 @@ def receive(
     channel: str,
     file_name: str | None = None,
     partner_id: str | None = None,
+    transport: dict[str, str] | None = None,
+    process: bool = True,
     receipt_id: str | None = None,
 ) -> str:
     """Store the bytes (committed before anything else happens) and enqueue their processing.
 
-    A caller that passes its own `receipt_id` can tell, when this raises, whether the bytes were
-    stored (the receipt exists: processing failed after the commit) or not."""
+    With `process=False` the receipt is only stored: a channel that must check the sender first
+    (a cXML SharedSecret, a webhook signature) then calls `release` or `refuse`. A caller that
+    passes its own `receipt_id` can tell, when this raises, whether the bytes were stored (the
+    receipt exists: processing failed after the commit) or not."""
     if partner_id is not None:
         rt.partners.get(partner_id)  # an unknown partner is refused before anything is stored
     receipt_id = receipt_id or ids.new_receipt_id()
-    now = rt.clock.now()
     with (
         logs.bound(correlation_id=receipt_id, receipt_id=receipt_id),
         tracing.span("ingest.receive", receipt_id=receipt_id, channel=channel, size=len(data)),
         session_scope(rt.sessionmaker) as session,
     ):
-        row = ReceiptRepository(session).add(
-            id=receipt_id,
+        return add_receipt(
+            session,
+            rt,
+            data,
             channel=channel,
-            raw=data,
-            received_at=now,
             file_name=file_name,
             partner_id=partner_id,
-            correlation_id=receipt_id,
+            transport=transport,
+            process=process,
+            receipt_id=receipt_id,
         )
-        # If the job is lost (Redis down, a worker killed), the sweeper queues it again from then on.
-        row.next_attempt_at = now + dt.timedelta(seconds=rt.settings.jobs.stuck_after_s)
-        ProcessingStepRepository(session).record(
-            stage=db.Stage.RECEIVED, status=db.StepStatus.OK, receipt_id=receipt_id, at=now
-        )
-        rt.jobs.enqueue_after_commit(session, PROCESS_JOB, receipt_id)
-        log.info("received %d bytes over %s as receipt %s", len(data), channel, receipt_id)
+
+
+def add_receipt(
+    session: Session,
+    rt: Runtime,
+    data: bytes,
+    *,
+    channel: str,
+    file_name: str | None = None,
+    partner_id: str | None = None,
+    transport: dict[str, str] | None = None,
+    process: bool = True,
+    receipt_id: str | None = None,
+) -> str:
+    """`receive` inside the caller's transaction (a poller stores a page and its cursor together):
+    the receipt is processed after that transaction commits."""
+    receipt_id = receipt_id or ids.new_receipt_id()
+    now = rt.clock.now()
+    row = ReceiptRepository(session).add(
+        id=receipt_id,
+        channel=channel,
+        raw=data,
+        received_at=now,
+        file_name=file_name,
+        partner_id=partner_id,
+        correlation_id=receipt_id,
+        transport=transport,
+    )
+    ProcessingStepRepository(session).record(
+        stage=db.Stage.RECEIVED, status=db.StepStatus.OK, receipt_id=receipt_id, at=now
+    )
+    log.info("received %d bytes over %s as receipt %s", len(data), channel, receipt_id)
+    if process:
+        _queue(session, rt, row)
     return receipt_id
+
+
+def _queue(session: Session, rt: Runtime, receipt: db.Receipt) -> None:
+    """Queue the receipt's processing for after the commit. If the job is lost (Redis down, a worker
+    killed), the recovery sweep queues it again once `next_attempt_at` has passed; a receipt held
+    back by its channel (`process=False`) has none, so the sweep never processes it unverified."""
+    receipt.next_attempt_at = rt.clock.now() + dt.timedelta(seconds=rt.settings.jobs.stuck_after_s)
+    rt.jobs.enqueue_after_commit(session, PROCESS_JOB, receipt.id)
+
+
+def release(rt: Runtime, receipt_id: str, *, partner_id: str | None) -> None:
+    """A stored receipt the channel lets through (its sender verified, or its bytes to be refused by
+    the reader): name its partner, enqueue processing (inline, it is processed before this returns)."""
+    with session_scope(rt.sessionmaker) as session:
+        row = ReceiptRepository(session).set_status(
+            receipt_id, db.ReceiptStatus.RECEIVED, partner_id=partner_id
+        )
+        _queue(session, rt, row)
+
+
+def refuse(
+    rt: Runtime,
+    receipt_id: str,
+    detail: str,
+    *,
+    status: db.ReceiptStatus = db.ReceiptStatus.FAILED,
+    duplicate_of: str | None = None,
+) -> None:
+    """A stored receipt the channel will not process (bad credentials or signature, a repeated
+    webhook): its bytes stay, its status and a failed (or duplicate) step say why."""
+    now = rt.clock.now()
+    with session_scope(rt.sessionmaker) as session:
+        ReceiptRepository(session).set_status(receipt_id, status, error=detail, duplicate_of_id=duplicate_of)
+        ProcessingStepRepository(session).record(
+            stage=db.Stage.PARSED,
+            status=db.StepStatus.DUPLICATE if status is db.ReceiptStatus.DUPLICATE else db.StepStatus.FAILED,
+            receipt_id=receipt_id,
+            detail=detail,
+            at=now,
+        )
 
 
 def process_receipt(session: Session, rt: Runtime, receipt_id: str) -> ReceiptReport:

@@ -186,7 +186,7 @@ def sweep(rt: Runtime) -> SweepReport:
     report = SweepReport(at=now)
     with session_scope(rt.sessionmaker) as session:
         work = WorkRepository(session)
-        for receipt in work.due_receipts(now, now - policy.stuck_after, batch):
+        for receipt in work.due_receipts(now, batch):
             receipt.next_attempt_at = now + policy.stuck_after
             report.receipts.append(receipt.id)
         for message in work.due_messages(now, batch):

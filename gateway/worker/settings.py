@@ -41,13 +41,15 @@ Schedule = enqueue.Schedule
 # missing 997s, 855s and shipments every quarter of an hour; the webhook sweep fans out and
 # delivers every minute; the recovery sweep queues again what waited too long, every minute
 # (and once when a worker starts); the ERP reconciliation runs nightly (it does nothing without a
-# configured snapshot). Each task is safe to run twice. A task may also declare its own schedule
-# (`enqueue.task(name, cron=Schedule(...))`): a partner poller registers itself that way.
+# configured snapshot); the partner API sweep looks every minute for partners whose
+# `interval_minutes` has passed and queues their polls. Each task is safe to run twice. A task may
+# also declare its own schedule (`enqueue.task(name, cron=Schedule(...))`).
 CRON_SCHEDULE: dict[str, Schedule] = {
     "monitors.run": Schedule(minute={0, 15, 30, 45}),
     "webhooks.sweep": Schedule(),
     "recovery.sweep": Schedule(second={30}),
     "reconcile.run": Schedule(hour={2}, minute={30}),
+    "rest_poll.sweep": Schedule(),
 }
 STARTUP_JOBS = ("recovery.sweep",)
 

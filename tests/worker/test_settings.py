@@ -34,6 +34,7 @@ def test_the_worker_settings_carry_the_cron_jobs() -> None:
         "cron:monitors.run",
         "cron:reconcile.run",
         "cron:recovery.sweep",
+        "cron:rest_poll.sweep",
         "cron:webhooks.sweep",
     ]
 

@@ -88,6 +88,9 @@ class Receipt(Base):
     next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(Text)
     processed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # What the channel knew besides the bytes: a portal and its webhook id, a polled resource and
+    # cursor, a cXML post's remote address. None for files.
+    transport: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
 
 
 class Interchange(Base):
@@ -104,7 +107,7 @@ class Interchange(Base):
     format: Mapped[str] = mapped_column(String(16))
     sender: Mapped[str] = mapped_column(String(64))
     receiver: Mapped[str] = mapped_column(String(64))
-    control_number: Mapped[str] = mapped_column(String(32))
+    control_number: Mapped[str] = mapped_column(String(255))  # ISA13, UNB 0020, a cXML payloadID
     is_test: Mapped[bool] = mapped_column(Boolean, default=False)
     prepared_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     status: Mapped[InterchangeStatus] = mapped_column(StrEnumType(InterchangeStatus))
@@ -127,7 +130,7 @@ class Document(Base):
     doc_type: Mapped[str] = mapped_column(String(32))
     version: Mapped[str | None] = mapped_column(String(16))
     group_control: Mapped[str | None] = mapped_column(String(32))
-    set_control: Mapped[str | None] = mapped_column(String(32))
+    set_control: Mapped[str | None] = mapped_column(String(255))
     status: Mapped[DocumentStatus] = mapped_column(StrEnumType(DocumentStatus))
     issues: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
     correlation_id: Mapped[str | None] = mapped_column(String(64))

@@ -18,7 +18,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from gateway.store import models as db
@@ -57,18 +57,13 @@ def lock_row(session: Session, model: type[M], key: object) -> tuple[M | None, b
 class WorkRepository(Repository):
     """What is due for (re)processing or (re)delivery."""
 
-    def due_receipts(self, now: dt.datetime, stuck_before: dt.datetime, limit: int) -> Sequence[db.Receipt]:
-        """Receipts still `received` whose next attempt is due (or, without one, received before
-        `stuck_before`), oldest first; locked rows are skipped on PostgreSQL."""
+    def due_receipts(self, now: dt.datetime, limit: int) -> Sequence[db.Receipt]:
+        """Receipts still `received` whose next attempt is due, oldest first; locked rows are skipped
+        on PostgreSQL. A receipt without `next_attempt_at` was never queued (a channel holds it back
+        until it has checked the sender) and is left alone."""
         query = (
             select(db.Receipt)
-            .where(
-                db.Receipt.status == db.ReceiptStatus.RECEIVED,
-                or_(
-                    db.Receipt.next_attempt_at <= now,
-                    (db.Receipt.next_attempt_at.is_(None)) & (db.Receipt.received_at <= stuck_before),
-                ),
-            )
+            .where(db.Receipt.status == db.ReceiptStatus.RECEIVED, db.Receipt.next_attempt_at <= now)
             .order_by(db.Receipt.received_at, db.Receipt.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
