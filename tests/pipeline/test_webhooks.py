@@ -28,6 +28,7 @@ from gateway.pipeline.runtime import Runtime, build_runtime
 from gateway.settings import WebhookSettings
 from gateway.store import models as db
 from gateway.store.repositories.messaging import OutboxRepository
+from gateway.store.repositories.operations import DeadLetterRepository
 from gateway.store.repositories.webhooks import WebhookRepository
 from gateway.store.session import session_scope
 from tests.pipeline.support import NOW, NewDatabase, settings_for
@@ -298,6 +299,11 @@ def test_a_delivery_that_keeps_failing_is_dead_after_max_attempts(
     # the second wait doubles the first's range: 15-30 s, then 30-60 s
     assert dt.timedelta(seconds=15) <= waits[0] <= dt.timedelta(seconds=30)
     assert dt.timedelta(seconds=30) <= waits[1] <= dt.timedelta(seconds=60)
+    # ... and it is in the dead letters with the reason, beside dead receipts and messages.
+    with session_scope(hooks_rt.sessionmaker) as session:
+        (letter,) = DeadLetterRepository(session).list(kind=db.DeadLetterKind.WEBHOOK_DELIVERY)
+        assert (letter.item_id, letter.attempts, letter.job) == (str(delivery.id), 3, "outbox.deliver")
+        assert letter.reason.startswith(f"subscriber {delivery.subscriber_id}:")
 
 
 def test_the_jitter_is_the_same_for_the_same_seed() -> None:
