@@ -90,8 +90,9 @@ def _ack(n: int) -> list[str]:
     return segs
 
 
-def generate(path: Path, *, size_mb: float, kind: str = "856") -> int:
-    """Write one interchange of `kind` sets of at least `size_mb` MB; returns the number of sets."""
+def generate(path: Path, *, size_mb: float, kind: str = "856", min_sets: int = 10_000) -> int:
+    """Write one interchange of `kind` sets of at least `size_mb` MB and `min_sets` sets; returns the
+    number of sets."""
     make = _ship_notice if kind == "856" else _ack
     functional = "SH" if kind == "856" else "PR"
     target = int(size_mb * 1_000_000)
@@ -101,7 +102,7 @@ def generate(path: Path, *, size_mb: float, kind: str = "856") -> int:
         head = _ISA.format(ctl=1) + f"GS*{functional}*SUPPLIER*BUYER*20240115*1230*1*X*004010~\n"
         out.write(head)
         written += len(head)
-        while written < target or sets < 10_000:
+        while written < target or sets < min_sets:
             sets += 1
             block = "~\n".join(make(sets)) + "~\n"
             out.write(block)

@@ -171,6 +171,23 @@ def webhooks_list(
     raise typer.Exit(command.list_deliveries(Settings(), status=status, limit=limit, as_json=as_json))
 
 
+@app.command("native")
+def native_build(
+    action: Annotated[str, typer.Argument(help="build, status or clean.")] = "status",
+) -> None:
+    """The optional compiled build of the hot modules (mypyc; `build` needs a C compiler)."""
+    from gateway import native
+
+    if action not in ("build", "status", "clean"):
+        raise typer.BadParameter("use build, status or clean", param_hint="ACTION")
+    if action == "build":
+        native.build()
+    elif action == "clean":
+        native.clean()
+    mode, why = native.state()
+    typer.echo(f"gateway native modules: {mode} ({why})")
+
+
 @app.command("reconcile")
 def reconcile_cmd(
     file: Annotated[Path, typer.Argument(help="ERP snapshot of PO lines (JSON).")],
