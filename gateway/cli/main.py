@@ -35,13 +35,28 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON out
 
 
 @app.command()
-def translate(files: Files, partner: PartnerOpt = None) -> None:
+def translate(
+    files: Files,
+    partner: PartnerOpt = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs", "-j", min=1, help="Worker processes (default: one per CPU for files of 2 MB or more)."
+        ),
+    ] = None,
+) -> None:
     """Translate EDI files to canonical events (JSON lines on stdout); no database."""
     import gateway.cli.translate as command
 
     settings = Settings()
     raise typer.Exit(
-        command.run(files, maps_dir=settings.maps_dir, partners_dir=settings.partners_dir, partner_id=partner)
+        command.run(
+            files,
+            maps_dir=settings.maps_dir,
+            partners_dir=settings.partners_dir,
+            partner_id=partner,
+            jobs=jobs,
+        )
     )
 
 

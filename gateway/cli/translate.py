@@ -3,23 +3,43 @@
 Exit status: 0 when every file was read and mapped, 1 when some transaction set was rejected by
 its issues, 2 when some file could not be read at all (a one-line typed error on stderr names
 the file and the position). Sets we have no map for are reported on stderr as skipped.
+
+Large files are mapped in worker processes (`--jobs`, by default one per CPU for files of
+`PARALLEL_BYTES` or more): this process reads and checks the envelopes and hands the sets, as the
+text the reader cut, in batches to the workers, which map them and render their JSON lines and
+issue lines; the results are written in file order, with at most a few batches in flight, so the
+output is byte for byte the serial one and memory stays bounded whatever the file's size.
 """
 
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
 import sys
+import warnings
+from collections import deque
+from collections.abc import Sequence
+from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 from gateway.errors import FormatError, GatewayError
 from gateway.formats import detect
 from gateway.formats.issues import Issue, Severity
+from gateway.formats.x12 import model as x12
 from gateway.mapping import MapRegistry
 from gateway.partners.registry import PartnerRegistry
 from gateway.pipeline import translate as pipeline
 
 EXIT_OK, EXIT_REJECTED, EXIT_UNREADABLE = 0, 1, 2
+PARALLEL_BYTES = 2_000_000  # smaller files are not worth starting workers for
+BATCH_SEGMENTS = 4_000  # segments per batch handed to a worker
+IN_FLIGHT_PER_JOB = 4  # batches queued or being mapped per worker
+
+# What one batch gives back: JSON lines, stderr lines, whether a set was rejected, and the line of
+# the error that stopped the file (None when none did).
+Rendered = tuple[str, str, bool, str | None]
 
 
 def file_sha256(path: Path) -> str:
@@ -34,6 +54,32 @@ def describe_issue(issue: Issue) -> str:
     return f"{issue.severity}: {issue.code}: {issue.location.describe()}: {issue.message}"
 
 
+def describe_failure(exc: FormatError | OSError | GatewayError, name: str) -> str:
+    """The one line that says why a file could not be translated (further)."""
+    if isinstance(exc, FormatError):
+        return exc.describe() + "\n"
+    if isinstance(exc, OSError):
+        return f"{type(exc).__name__}: {name}: {exc.strerror or exc}\n"
+    return f"{type(exc).__name__}: {name}: {exc.detail}\n"
+
+
+def render_outcome(item: pipeline.SetOutcome, name: str) -> tuple[str, str]:
+    """The JSON lines and the stderr lines of one transaction set."""
+    lines = []
+    if item.skipped is not None:
+        ts = item.ts
+        lines.append(f"skipped: {name} set {ts.control_number} ({ts.set_id}): {item.skipped}\n")
+    lines += [describe_issue(issue) + "\n" for issue in item.issues]
+    return "".join([f"{event.model_dump_json()}\n" for event in item.events]), "".join(lines)
+
+
+def render_item(item: x12.X12Item) -> tuple[str, bool]:
+    """The stderr lines of an envelope item and whether one is an error."""
+    issues: Sequence[Issue] = getattr(item, "issues", ())
+    text = "".join(describe_issue(issue) + "\n" for issue in issues)
+    return text, any(issue.severity is Severity.ERROR for issue in issues)
+
+
 def translate_files(
     files: list[Path],
     *,
@@ -42,60 +88,242 @@ def translate_files(
     partner_id: str | None,
     out: TextIO,
     err: TextIO,
+    jobs: int | None = 1,
 ) -> int:
-    """Translate each file; returns the exit status."""
+    """Translate each file; returns the exit status.
+
+    `jobs`: worker processes for large files (None: one per CPU; 1: everything in this process).
+    """
+    workers = _jobs(jobs)
+    pool: Pool | None = None
     status = EXIT_OK
-    write = out.write
-    for path in files:
-        name = str(path)
-        try:
-            sha = file_sha256(path)
-            with path.open("rb") as fp:
-                fmt = pipeline.sniff(fp)
-                if fmt is not detect.Format.X12:
-                    raise pipeline.unsupported(fmt, name)
-                for item in pipeline.translate_x12(
-                    fp,
-                    content_sha256=sha,
-                    maps=maps,
-                    partners=partners,
-                    partner_id=partner_id,
-                    file_name=name,
-                ):
-                    if not isinstance(item, pipeline.SetOutcome):
-                        for issue in getattr(item, "issues", ()):
-                            err.write(describe_issue(issue) + "\n")
-                            if issue.severity is Severity.ERROR:
-                                status = max(status, EXIT_REJECTED)
-                        continue
-                    if item.skipped is not None:
-                        ts = item.ts
-                        err.write(f"skipped: {name} set {ts.control_number} ({ts.set_id}): {item.skipped}\n")
-                    for issue in item.issues:
-                        err.write(describe_issue(issue) + "\n")
-                    if item.rejected:
-                        status = max(status, EXIT_REJECTED)
-                    for event in item.events:
-                        write(event.model_dump_json())
-                        write("\n")
-        except FormatError as exc:
-            err.write(exc.describe() + "\n")
-            status = EXIT_UNREADABLE
-        except OSError as exc:
-            err.write(f"{type(exc).__name__}: {name}: {exc.strerror or exc}\n")
-            status = EXIT_UNREADABLE
-        except GatewayError as exc:
-            err.write(f"{type(exc).__name__}: {name}: {exc.detail}\n")
-            status = EXIT_UNREADABLE
+    try:
+        for path in files:
+            name = str(path)
+            try:
+                sha = file_sha256(path)
+                with path.open("rb") as fp:
+                    fmt = pipeline.sniff(fp)
+                    if fmt is not detect.Format.X12:
+                        raise pipeline.unsupported(fmt, name)
+                    if workers > 1 and (jobs is not None or path.stat().st_size >= PARALLEL_BYTES):
+                        pool = pool or _pool(workers, maps, partners)
+                        found = _parallel(fp, pool, workers, name, sha, partners, partner_id, out, err)
+                    else:
+                        found = _serial(fp, name, sha, maps, partners, partner_id, out, err)
+                    status = max(status, found)
+            except (FormatError, OSError, GatewayError) as exc:
+                err.write(describe_failure(exc, name))
+                status = EXIT_UNREADABLE
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
     out.flush()
     return status
 
 
-def run(files: list[Path], *, maps_dir: Path, partners_dir: Path | None, partner_id: str | None) -> int:
+def _jobs(jobs: int | None) -> int:
+    if jobs is not None:
+        return max(1, jobs)
+    if not hasattr(os, "fork"):
+        return 1
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _serial(
+    fp: BinaryIO,
+    name: str,
+    sha: str,
+    maps: MapRegistry,
+    partners: PartnerRegistry | None,
+    partner_id: str | None,
+    out: TextIO,
+    err: TextIO,
+) -> int:
+    status = EXIT_OK
+    write = out.write
+    items = pipeline.translate_x12(
+        fp, content_sha256=sha, maps=maps, partners=partners, partner_id=partner_id, file_name=name
+    )
+    for item in items:
+        if isinstance(item, pipeline.SetOutcome):
+            events, lines = render_outcome(item, name)
+            if item.rejected:
+                status = max(status, EXIT_REJECTED)
+        else:
+            events = ""
+            lines, bad = render_item(item)
+            if bad:
+                status = max(status, EXIT_REJECTED)
+        if lines:
+            err.write(lines)
+        if events:
+            write(events)
+    return status
+
+
+# -- worker processes --------------------------------------------------------------------------------
+
+# A transaction set as sent to a worker: its envelope, checks and segments as the reader cut them.
+_Wire = tuple[
+    x12.InterchangeHeader,
+    x12.GroupHeader | None,
+    str,  # set id
+    str,  # control number
+    tuple[Issue, ...],
+    str,  # implementation reference
+    int,  # index
+    int,  # ordinal
+    tuple[x12.Segment, list[str], list[int], x12.Segment | None, str],  # SegmentList.pieces()
+    str | None,  # partner config id
+    str,  # partner id
+]
+
+_worker_maps: MapRegistry | None = None
+_worker_partners: PartnerRegistry | None = None
+
+
+class _Stopped(Exception):
+    """A set failed in a way that ends its file (its line is written)."""
+
+
+def _pool(jobs: int, maps: MapRegistry, partners: PartnerRegistry | None) -> Pool:
+    """Workers forked from this process, so they share its loaded maps and partners as they are."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # fork() while threads run (Python 3.12+)
+        return multiprocessing.get_context("fork").Pool(jobs, _init_worker, (maps, partners))
+
+
+def _init_worker(maps: MapRegistry, partners: PartnerRegistry | None) -> None:
+    global _worker_maps, _worker_partners
+    _worker_maps, _worker_partners = maps, partners
+
+
+def _wire(pending: pipeline.PendingSet) -> _Wire:
+    ts, config, pid = pending
+    segs = ts.segments
+    assert isinstance(segs, x12.SegmentList)  # as the reader makes them
+    return (
+        ts.interchange,
+        ts.group,
+        ts.set_id,
+        ts.control_number,
+        ts.issues,
+        ts.implementation_reference,
+        ts.index,
+        ts.ordinal,
+        segs.pieces(),
+        config.id if config is not None else None,
+        pid,
+    )
+
+
+def _map_batch(name: str, sha: str, batch: list[_Wire]) -> Rendered:
+    """In a worker: map a batch of sets and render them."""
+    maps, partners = _worker_maps, _worker_partners
+    assert maps is not None
+    events: list[str] = []
+    lines: list[str] = []
+    rejected = False
+    for interchange, group, set_id, control, issues, reference, index, ordinal, pieces, cid, pid in batch:
+        ts = x12.TransactionSet(
+            interchange=interchange,
+            group=group,
+            set_id=set_id,
+            control_number=control,
+            segments=x12.SegmentList(*pieces),
+            issues=issues,
+            implementation_reference=reference,
+            index=index,
+            ordinal=ordinal,
+        )
+        config = partners.get(cid) if partners is not None and cid is not None else None
+        try:
+            outcome = pipeline.map_set(ts, config, pid, maps, content_sha256=sha, file_name=name)
+        except GatewayError as exc:
+            return "".join(events), "".join(lines), rejected, describe_failure(exc, name)
+        text, issue_lines = render_outcome(outcome, name)
+        events.append(text)
+        lines.append(issue_lines)
+        rejected = rejected or outcome.rejected
+    return "".join(events), "".join(lines), rejected, None
+
+
+def _parallel(
+    fp: BinaryIO,
+    pool: Pool,
+    jobs: int,
+    name: str,
+    sha: str,
+    partners: PartnerRegistry | None,
+    partner_id: str | None,
+    out: TextIO,
+    err: TextIO,
+) -> int:
+    status = EXIT_OK
+    pending: deque[AsyncResult[Rendered] | Rendered] = deque()
+    batch: list[_Wire] = []
+    size = 0
+
+    def settle(limit: int) -> None:
+        nonlocal status
+        while len(pending) > limit:
+            entry = pending.popleft()
+            events, lines, rejected, failure = entry.get() if isinstance(entry, AsyncResult) else entry
+            if lines:
+                err.write(lines)
+            if events:
+                out.write(events)
+            if rejected:
+                status = max(status, EXIT_REJECTED)
+            if failure is not None:
+                err.write(failure)
+                status = EXIT_UNREADABLE
+                raise _Stopped
+
+    def send() -> None:
+        nonlocal batch, size
+        if batch:
+            pending.append(pool.apply_async(_map_batch, (name, sha, batch)))
+            batch, size = [], 0
+            settle(jobs * IN_FLIGHT_PER_JOB)
+
+    try:
+        try:
+            for item in pipeline.read_x12(fp, partners=partners, partner_id=partner_id, file_name=name):
+                if isinstance(item, pipeline.PendingSet):
+                    batch.append(_wire(item))
+                    size += len(item.ts.segments)
+                    if size >= BATCH_SEGMENTS:
+                        send()
+                    continue
+                lines, bad = render_item(item)
+                if lines or bad:
+                    send()
+                    pending.append(("", lines, bad, None))
+            send()
+        except (FormatError, OSError, GatewayError):
+            settle(0)  # what came before the failure is written first, as in the serial order
+            raise
+        settle(0)
+    except _Stopped:
+        pass
+    return status
+
+
+def run(
+    files: list[Path],
+    *,
+    maps_dir: Path,
+    partners_dir: Path | None,
+    partner_id: str | None,
+    jobs: int | None = None,
+) -> int:
     from gateway.partners.registry import load_partners
 
     maps = MapRegistry.load(maps_dir)
     partners = load_partners(partners_dir) if partners_dir is not None and partners_dir.is_dir() else None
     return translate_files(
-        files, maps=maps, partners=partners, partner_id=partner_id, out=sys.stdout, err=sys.stderr
+        files, maps=maps, partners=partners, partner_id=partner_id, out=sys.stdout, err=sys.stderr, jobs=jobs
     )

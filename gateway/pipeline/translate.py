@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from gateway.errors import NoMapError, UnknownFormatError
 from gateway.formats import detect
@@ -71,6 +71,42 @@ def partner_for(
     return None, f"{header.sender_qualifier}:{header.sender_id}"
 
 
+class PendingSet(NamedTuple):
+    """A transaction set read and checked, with the partner it is mapped for (not mapped yet)."""
+
+    ts: x12.TransactionSet
+    partner: PartnerConfig | None
+    partner_id: str
+
+
+def read_x12(
+    source: bytes | BinaryIO,
+    *,
+    partners: PartnerRegistry | None = None,
+    partner_id: str | None = None,
+    file_name: str | None = None,
+) -> Iterator[x12.X12Item | PendingSet]:
+    """Every envelope item of the file, and a `PendingSet` in place of each transaction set: the
+    reading half of `translate_x12`, for callers that map the sets elsewhere (in other processes).
+
+    Raises FormatError (from the reader) when the bytes cannot be framed as X12.
+    """
+    group: x12.GroupHeader | None = None
+    resolved: tuple[PartnerConfig | None, str] | None = None
+    for item in x12_reader.read(source, file_name=file_name):
+        if isinstance(item, x12.TransactionSet):
+            if resolved is None:
+                resolved = partner_for(item.interchange, group, partners, partner_id)
+            yield PendingSet(item, *resolved)
+            continue
+        if isinstance(item, x12.InterchangeOpened):
+            group, resolved = None, None
+        elif isinstance(item, x12.GroupOpened):
+            group = item.header
+            resolved = None
+        yield item
+
+
 def translate_x12(
     source: bytes | BinaryIO,
     *,
@@ -84,21 +120,12 @@ def translate_x12(
 
     Raises FormatError (from the reader) when the bytes cannot be framed as X12.
     """
-    group: x12.GroupHeader | None = None
-    resolved: tuple[PartnerConfig | None, str] | None = None
-    for item in x12_reader.read(source, file_name=file_name):
-        if isinstance(item, x12.InterchangeOpened):
-            group, resolved = None, None
-        elif isinstance(item, x12.GroupOpened):
-            group = item.header
-            resolved = None
-        if not isinstance(item, x12.TransactionSet):
+    for item in read_x12(source, partners=partners, partner_id=partner_id, file_name=file_name):
+        if isinstance(item, PendingSet):
+            ts, config, pid = item
+            yield map_set(ts, config, pid, maps, content_sha256=content_sha256, file_name=file_name)
+        else:
             yield item
-            continue
-        if resolved is None:
-            resolved = partner_for(item.interchange, group, partners, partner_id)
-        config, pid = resolved
-        yield map_set(item, config, pid, maps, content_sha256=content_sha256, file_name=file_name)
 
 
 def map_set(
@@ -112,7 +139,6 @@ def map_set(
 ) -> SetOutcome:
     """Apply the partner's (or the default) map to one set."""
     doc_id = ids.document_id(content_sha256, ts.ordinal)
-    base = SetOutcome(ts=ts, document_id=doc_id, partner=config, partner_id=partner_id, issues=ts.issues)
     try:
         compiled = maps.resolve("x12", ts.set_id, ts.version, config.maps if config else {})
     except NoMapError as exc:
@@ -124,9 +150,9 @@ def map_set(
             issues=ts.issues,
             skipped=exc.detail,
         )
-    if base.rejected:
+    if any(i.severity is Severity.ERROR for i in ts.issues):
         # The envelope already rejects this set: its content is not trusted enough to map.
-        return base
+        return SetOutcome(ts=ts, document_id=doc_id, partner=config, partner_id=partner_id, issues=ts.issues)
     result = apply_x12(compiled, ts, MapContext(partner_id=partner_id, document_id=doc_id, file=file_name))
     return SetOutcome(
         ts=ts,

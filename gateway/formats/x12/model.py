@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from functools import lru_cache
 from itertools import count, repeat
 from typing import NamedTuple, overload
 
@@ -305,6 +306,7 @@ class WriterEnvelope:
     delimiters: Delimiters = field(default_factory=Delimiters)
 
 
+@lru_cache(maxsize=4096)  # a document repeats its few dates over and over; the values are immutable
 def parse_x12_date(value: str) -> date | None:
     """CCYYMMDD or YYMMDD to a date; None when empty or invalid (YY below 50 is 20YY)."""
     if not value.isdigit():
@@ -320,6 +322,7 @@ def parse_x12_date(value: str) -> date | None:
     return None
 
 
+@lru_cache(maxsize=4096)  # a document repeats its few dates over and over; the values are immutable
 def parse_x12_time(value: str) -> time | None:
     """HHMM, HHMMSS or HHMMSSd.. to a time; None when empty or invalid."""
     digits = value[:6]
@@ -331,6 +334,7 @@ def parse_x12_time(value: str) -> time | None:
         return None
 
 
+@lru_cache(maxsize=4096)  # a document repeats its few dates over and over; the values are immutable
 def parse_x12_datetime(d: str, t: str) -> datetime | None:
     """An X12 date and optional time, read as UTC (X12 carries no zone); None when the date is unreadable."""
     day = parse_x12_date(d)

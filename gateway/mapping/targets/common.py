@@ -13,7 +13,7 @@ from typing import Protocol
 
 from gateway.canonical import models as canonical
 from gateway.formats.issues import IssueCode, Severity
-from gateway.formats.x12.model import Segment, TransactionSet
+from gateway.formats.x12.model import GroupHeader, InterchangeHeader, Segment, TransactionSet
 from gateway.mapping.engine import Record
 
 Event = canonical.Commitment | canonical.Shipment | canonical.FunctionalAck | canonical.PurchaseOrder
@@ -39,13 +39,26 @@ class DocumentFacts:
 
     @classmethod
     def of_x12(cls, ts: TransactionSet) -> DocumentFacts:
+        last = _last_facts
+        if last is not None and last[0] is ts.interchange and last[1] is ts.group and last[2] == ts.set_id:
+            return last[3]  # the sets of a group share their facts
         prepared = ts.group.prepared_at() if ts.group is not None else None
         icn = ts.interchange.control_number.strip()
-        return cls(
+        facts = cls(
             prepared_at=prepared or ts.interchange.prepared_at(),
             sequence=int(icn) if icn.isdigit() else 0,
             source=f"x12:{ts.set_id}:{icn}",
         )
+        _remember(ts, facts)
+        return facts
+
+
+_last_facts: tuple[InterchangeHeader, GroupHeader | None, str, DocumentFacts] | None = None
+
+
+def _remember(ts: TransactionSet, facts: DocumentFacts) -> None:
+    global _last_facts
+    _last_facts = (ts.interchange, ts.group, ts.set_id, facts)
 
 
 class IssueSink(Protocol):
@@ -64,12 +77,15 @@ class IssueSink(Protocol):
     ) -> None: ...
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Build:
     facts: DocumentFacts
     ctx: MapContext
     run: IssueSink
     root: Record
+
+    def __init__(self, facts: DocumentFacts, ctx: MapContext, run: IssueSink, root: Record) -> None:
+        self.facts, self.ctx, self.run, self.root = facts, ctx, run, root  # native in a compiled build
 
     def occurred_at(self, *records: Record) -> datetime | None:
         """The first `occurred_at` the map found, else the envelope's date."""
