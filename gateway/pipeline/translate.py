@@ -19,6 +19,7 @@ from gateway.formats.x12 import reader as x12_reader
 from gateway.kit import ids
 from gateway.mapping import Event as MappedEvent
 from gateway.mapping import MapContext, MapRegistry, apply_x12
+from gateway.mapping.apply import apply_x12_json
 from gateway.partners.model import PartnerConfig
 from gateway.partners.registry import PartnerRegistry
 
@@ -37,6 +38,7 @@ class SetOutcome:
     issues: tuple[Issue, ...] = ()  # the reader's and the map's
     skipped: str | None = None  # why no map applied (a set type we do not read)
     map_issues: tuple[Issue, ...] = field(default=(), repr=False)  # the map's alone, for the ack
+    json_lines: str | None = None  # with `as_json`: the events as JSON lines instead of `events`
 
     @property
     def rejected(self) -> bool:
@@ -115,15 +117,19 @@ def translate_x12(
     partners: PartnerRegistry | None = None,
     partner_id: str | None = None,
     file_name: str | None = None,
+    as_json: bool = False,
 ) -> Iterator[x12.X12Item | SetOutcome]:
-    """Every envelope item of the file, and a `SetOutcome` in place of each transaction set.
+    """Every envelope item of the file, and a `SetOutcome` in place of each transaction set (with
+    `as_json`, events as JSON lines: see `map_set`).
 
     Raises FormatError (from the reader) when the bytes cannot be framed as X12.
     """
     for item in read_x12(source, partners=partners, partner_id=partner_id, file_name=file_name):
         if isinstance(item, PendingSet):
             ts, config, pid = item
-            yield map_set(ts, config, pid, maps, content_sha256=content_sha256, file_name=file_name)
+            yield map_set(
+                ts, config, pid, maps, content_sha256=content_sha256, file_name=file_name, as_json=as_json
+            )
         else:
             yield item
 
@@ -136,8 +142,10 @@ def map_set(
     *,
     content_sha256: str,
     file_name: str | None,
+    as_json: bool = False,
 ) -> SetOutcome:
-    """Apply the partner's (or the default) map to one set."""
+    """Apply the partner's (or the default) map to one set; with `as_json`, give the events as JSON
+    lines (`json_lines`, exactly their `model_dump_json()`) and no models."""
     doc_id = ids.document_id(content_sha256, ts.ordinal)
     try:
         compiled = maps.resolve("x12", ts.set_id, ts.version, config.maps if config else {})
@@ -153,7 +161,19 @@ def map_set(
     if any(i.severity is Severity.ERROR for i in ts.issues):
         # The envelope already rejects this set: its content is not trusted enough to map.
         return SetOutcome(ts=ts, document_id=doc_id, partner=config, partner_id=partner_id, issues=ts.issues)
-    result = apply_x12(compiled, ts, MapContext(partner_id=partner_id, document_id=doc_id, file=file_name))
+    ctx = MapContext(partner_id=partner_id, document_id=doc_id, file=file_name)
+    if as_json:
+        written = apply_x12_json(compiled, ts, ctx)
+        return SetOutcome(
+            ts=ts,
+            document_id=doc_id,
+            partner=config,
+            partner_id=partner_id,
+            issues=ts.issues + written.issues,
+            map_issues=written.issues,
+            json_lines=written.lines,
+        )
+    result = apply_x12(compiled, ts, ctx)
     return SetOutcome(
         ts=ts,
         document_id=doc_id,

@@ -18,6 +18,12 @@ from gateway.mapping.engine import Record
 
 Event = canonical.Commitment | canonical.Shipment | canonical.FunctionalAck | canonical.PurchaseOrder
 
+# An event before validation: every field of its canonical model, in the model's order, with values
+# of the model's types (enum members, Decimal, date, aware datetime, tuples of drafts for nested
+# models). `Model.model_validate(draft)` gives the event; `pydantic_core.to_json(draft)` gives
+# exactly its `model_dump_json()` without building it (what `gateway translate` writes).
+Draft = dict[str, object]
+
 
 @dataclass(frozen=True, slots=True)
 class MapContext:
@@ -106,6 +112,10 @@ class Build:
         return canonical.VersionStamp(
             issued_at=issued_at, sequence=self.facts.sequence, source=self.facts.source
         )
+
+    def stamp_draft(self, issued_at: datetime) -> Draft:
+        """`stamp` as a draft."""
+        return {"issued_at": issued_at, "sequence": self.facts.sequence, "source": self.facts.source}
 
     def fail(self, rec: Record | None, message: str) -> None:
         """An event that could not be built (its required values are already reported)."""
