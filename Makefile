@@ -53,9 +53,9 @@ native: env
 
 ## Throughput and peak memory of the codec and `gateway translate` (compiled build when a C compiler exists).
 bench: env
-	$(BIN)/python -m pip install --quiet pyx12 psutil
+	$(BIN)/python -m pip install --quiet pyx12 psutil TigerShark
 	if command -v cc >/dev/null 2>&1; then $(BIN)/gateway native build; else $(BIN)/gateway native status; fi
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench --size-mb 20 --big-mb 100
 
 serve: env
 	$(BIN)/gateway serve
