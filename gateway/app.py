@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 import gateway
 from gateway.api import problems
+from gateway.api.as2 import routes as as2
 from gateway.api.documents import routes as documents
 from gateway.api.erp import routes as erp
 from gateway.api.events import routes as events
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         erp.router,
         exceptions.router,
         events.router,
+        as2.router,
     )
     for router in routers:
         app.include_router(router)

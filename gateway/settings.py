@@ -31,6 +31,29 @@ class WebhookSettings(BaseModel):
     jitter_seed: int | None = None  # a fixed seed makes the retry jitter reproducible (tests)
 
 
+class AS2Identity(BaseModel):
+    """Our own AS2 identity. `key` and `key_password` are secret REFERENCES (`env:NAME` or
+    `file:PATH`, a relative path from the working directory), never the secret itself."""
+
+    as2_id: str = "GATEWAYBUYER"
+    key: str | None = None  # our private key (PEM), optionally followed by our certificate
+    key_password: str | None = None  # when the PEM key is encrypted
+    certificate: Path | None = None  # our public certificate (PEM), when the key file holds none
+    domain: str = "gateway.invalid"  # the right-hand side of the Message-IDs we write
+    mdn_url: str | None = None  # where partners post asynchronous MDNs (our public `/as2` URL)
+    timeout_s: float = 60.0
+    max_attempts: int = 6  # sends (and asynchronous MDN posts) before giving up
+    retry_base_s: float = 60.0  # first retry after this long, doubling per attempt
+
+
+class FileDropSettings(BaseModel):
+    """Pick-up from the partners' file-drop inboxes."""
+
+    settle_s: float = 5.0  # a file changed more recently than this is still being written: left alone
+    stale_claim_s: float = 900.0  # a pick-up claimed by a process on another host this long ago is retaken
+    interval_s: float = 10.0  # `gateway channels run` without --once: seconds between sweeps
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", env_nested_delimiter="__", extra="ignore")
 
@@ -47,6 +70,8 @@ class Settings(BaseSettings):
     subscribers_file: Path | None = None  # webhook subscribers (YAML); unset: no webhooks
     webhooks: WebhookSettings = WebhookSettings()
     reconcile_snapshot: Path | None = None  # ERP snapshot of PO lines the reconcile cron job reads
+    as2: AS2Identity = AS2Identity()
+    filedrop: FileDropSettings = FileDropSettings()
 
     @property
     def effective_database_url(self) -> str:

@@ -26,6 +26,8 @@ app.add_typer(partners_app, name="partners")
 app.add_typer(monitors_app, name="monitors")
 webhooks_app = typer.Typer(help="Webhooks to internal subscribers (Standard Webhooks).", no_args_is_help=True)
 app.add_typer(webhooks_app, name="webhooks")
+channels_app = typer.Typer(help="Transports: file-drop pick-up and AS2 retries.", no_args_is_help=True)
+app.add_typer(channels_app, name="channels")
 
 Files = Annotated[list[Path], typer.Argument(help="EDI files to read.", show_default=False)]
 PartnerOpt = Annotated[
@@ -148,10 +150,22 @@ def partners_list(as_json: JsonOpt = False) -> None:
 
 @partners_app.command("validate")
 def partners_validate() -> None:
-    """Validate every partners/*.yaml and the map files they reference."""
+    """Validate every partners/*.yaml and what it references: maps, certificates, secrets."""
     import gateway.cli.partners as command
 
     raise typer.Exit(command.validate(Settings()))
+
+
+@partners_app.command("test")
+def partners_test(
+    partner: Annotated[str, typer.Argument(help="The partner id whose config reads the files.")],
+    files: Files,
+    as_json: JsonOpt = False,
+) -> None:
+    """Translate sample documents with one partner's config and show its events and every issue."""
+    import gateway.cli.partners as command
+
+    raise typer.Exit(command.test_files(Settings(), partner, files, as_json=as_json))
 
 
 @monitors_app.command("run")
@@ -201,6 +215,37 @@ def native_build(
         native.clean()
     mode, why = native.state()
     typer.echo(f"gateway native modules: {mode} ({why})")
+
+
+@channels_app.command("run")
+def channels_run(
+    once: Annotated[
+        bool, typer.Option("--once", help="One sweep, then exit (1 when a file went to error/).")
+    ] = False,
+    partner: Annotated[str | None, typer.Option("--partner", help="Only this partner's mailbox.")] = None,
+    interval: Annotated[
+        float | None,
+        typer.Option(help="Seconds between sweeps without --once (GATEWAY_FILEDROP__INTERVAL_S)."),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Pick up the files in the partners' inboxes (store, process, archive or error/); retry due AS2 sends."""
+    import gateway.cli.channels as command
+
+    raise typer.Exit(
+        command.run(Settings(), once=once, partner_id=partner, interval_s=interval, as_json=as_json)
+    )
+
+
+@channels_app.command("watch")
+def channels_watch(
+    partner: Annotated[str | None, typer.Option("--partner", help="Only this partner's mailbox.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Watch the inboxes (watchfiles) and pick up each file as it lands; Ctrl-C or SIGTERM stops."""
+    import gateway.cli.channels as command
+
+    raise typer.Exit(command.watch(Settings(), partner_id=partner, as_json=as_json))
 
 
 @app.command("reconcile")

@@ -36,6 +36,7 @@ EXIT_OK, EXIT_REJECTED, EXIT_UNREADABLE = 0, 1, 2
 PARALLEL_BYTES = 2_000_000  # smaller files are not worth starting workers for
 BATCH_SEGMENTS = 4_000  # segments per batch handed to a worker
 IN_FLIGHT_PER_JOB = 4  # batches queued or being mapped per worker
+_UNITS = {"x12": "set", "edifact": "message"}  # what one document is called, per format
 
 # What one batch gives back: JSON lines, stderr lines, whether a set was rejected, and the line of
 # the error that stopped the file (None when none did).
@@ -63,21 +64,20 @@ def describe_failure(exc: FormatError | OSError | GatewayError, name: str) -> st
     return f"{type(exc).__name__}: {name}: {exc.detail}\n"
 
 
-def render_outcome(item: pipeline.SetOutcome, name: str) -> tuple[str, str]:
-    """The JSON lines and the stderr lines of one transaction set."""
+def render_outcome(item: pipeline.DocumentOutcome, name: str) -> tuple[str, str]:
+    """The JSON lines and the stderr lines of one document."""
     lines = []
     if item.skipped is not None:
-        ts = item.ts
-        lines.append(f"skipped: {name} set {ts.control_number} ({ts.set_id}): {item.skipped}\n")
+        unit = _UNITS.get(item.format, "document")
+        lines.append(f"skipped: {name} {unit} {item.control_number} ({item.doc_type}): {item.skipped}\n")
     lines += [describe_issue(issue) + "\n" for issue in item.issues]
     if item.json_lines is not None:
         return item.json_lines, "".join(lines)
     return "".join([f"{event.model_dump_json()}\n" for event in item.events]), "".join(lines)
 
 
-def render_item(item: x12.X12Item) -> tuple[str, bool]:
-    """The stderr lines of an envelope item and whether one is an error."""
-    issues: Sequence[Issue] = getattr(item, "issues", ())
+def render_note(issues: Sequence[Issue]) -> tuple[str, bool]:
+    """The stderr lines of envelope-level issues and whether one is an error."""
     text = "".join(describe_issue(issue) + "\n" for issue in issues)
     return text, any(issue.severity is Severity.ERROR for issue in issues)
 
@@ -105,14 +105,23 @@ def translate_files(
             try:
                 sha = file_sha256(path)
                 with path.open("rb") as fp:
-                    fmt = pipeline.sniff(fp)
-                    if fmt is not detect.Format.X12:
-                        raise pipeline.unsupported(fmt, name)
-                    if workers > 1 and (jobs is not None or path.stat().st_size >= PARALLEL_BYTES):
+                    if (
+                        workers > 1
+                        and (jobs is not None or path.stat().st_size >= PARALLEL_BYTES)
+                        and pipeline.sniff(fp) is detect.Format.X12
+                    ):
                         pool = pool or _pool(workers, maps, partners)
                         found = _parallel(fp, pool, workers, name, sha, partners, partner_id, out, err)
                     else:
-                        found = _serial(fp, name, sha, maps, partners, partner_id, out, err)
+                        ctx = pipeline.TranslateContext(
+                            content_sha256=sha,
+                            maps=maps,
+                            partners=partners,
+                            partner_id=partner_id,
+                            file_name=name,
+                            as_json=True,
+                        )
+                        found = _serial(fp, ctx, out, err)
                     status = max(status, found)
             except (FormatError, OSError, GatewayError) as exc:
                 err.write(describe_failure(exc, name))
@@ -133,41 +142,22 @@ def _jobs(jobs: int | None) -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def _serial(
-    fp: BinaryIO,
-    name: str,
-    sha: str,
-    maps: MapRegistry,
-    partners: PartnerRegistry | None,
-    partner_id: str | None,
-    out: TextIO,
-    err: TextIO,
-) -> int:
+def _serial(fp: BinaryIO, ctx: pipeline.TranslateContext, out: TextIO, err: TextIO) -> int:
     status = EXIT_OK
-    write = out.write
-    items = pipeline.translate_x12(
-        fp,
-        content_sha256=sha,
-        maps=maps,
-        partners=partners,
-        partner_id=partner_id,
-        file_name=name,
-        as_json=True,
-    )
-    for item in items:
-        if isinstance(item, pipeline.SetOutcome):
-            events, lines = render_outcome(item, name)
-            if item.rejected:
-                status = max(status, EXIT_REJECTED)
-        else:
+    name = ctx.file_name or ""
+    for item in pipeline.documents(fp, ctx):
+        if isinstance(item, pipeline.EnvelopeNote):
             events = ""
-            lines, bad = render_item(item)
-            if bad:
-                status = max(status, EXIT_REJECTED)
+            lines, bad = render_note(item.issues)
+        else:
+            events, lines = render_outcome(item, name)
+            bad = item.rejected
+        if bad:
+            status = max(status, EXIT_REJECTED)
         if lines:
             err.write(lines)
         if events:
-            write(events)
+            out.write(events)
     return status
 
 
@@ -256,7 +246,7 @@ def _map_batch(name: str, sha: str, batch: _Batch) -> Rendered:
             )
         except GatewayError as exc:
             return "".join(events), "".join(lines), rejected, describe_failure(exc, name)
-        text, issue_lines = render_outcome(outcome, name)
+        text, issue_lines = render_outcome(outcome.outcome(), name)
         events.append(text)
         lines.append(issue_lines)
         rejected = rejected or outcome.rejected
@@ -320,8 +310,8 @@ def _parallel(
                     if size >= BATCH_SEGMENTS:
                         send()
                     continue
-                lines, bad = render_item(item)
-                if lines or bad:
+                if isinstance(item, x12.GroupClosed | x12.InterchangeClosed) and item.issues:
+                    lines, bad = render_note(item.issues)  # as `pipeline.x12_documents` notes them
                     send()
                     pending.append(("", lines, bad, None))
             send()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 
-from gateway.pipeline import ingest, monitors, reconcile, webhooks
+from gateway.pipeline import as2_outbound, ingest, monitors, reconcile, webhooks
 from gateway.pipeline.runtime import runtime_for_task
 from gateway.store.session import session_scope
 from gateway.worker import enqueue
@@ -21,6 +21,28 @@ def process_receipt(ctx: enqueue.TaskContext, receipt_id: str) -> dict[str, obje
     with session_scope(ctx.sessionmaker) as session:
         report = ingest.process_receipt(session, rt, receipt_id)
     return {"receipt_id": report.receipt_id, "status": report.status, "documents": len(report.documents)}
+
+
+@enqueue.task(as2_outbound.SEND_JOB, max_tries=1)
+def send_as2(ctx: enqueue.TaskContext, row_id: str) -> dict[str, object]:
+    """One POST of an AS2 message (its retries are scheduled in the table and run by the channels sweep)."""
+    try:
+        attempt = as2_outbound.send(runtime_for_task(ctx), row_id)
+    except Exception:  # the task's edge: the row stays pending, `gateway channels run` retries it
+        log.exception("AS2 send of %s failed", row_id)
+        return {"as2_message_id": row_id, "outcome": "error"}
+    return {"as2_message_id": row_id, "outcome": attempt.outcome if attempt else None}
+
+
+@enqueue.task(as2_outbound.SEND_MDN_JOB, max_tries=1)
+def send_as2_mdn(ctx: enqueue.TaskContext, mdn_id: str) -> dict[str, object]:
+    """One POST of our asynchronous MDN to the partner's Receipt-Delivery-Option URL."""
+    try:
+        attempt = as2_outbound.post_mdn(runtime_for_task(ctx), mdn_id)
+    except Exception:  # the task's edge: the MDN stays pending, `gateway channels run` retries it
+        log.exception("AS2 MDN post of %s failed", mdn_id)
+        return {"mdn_id": mdn_id, "outcome": "error"}
+    return {"mdn_id": mdn_id, "outcome": attempt.outcome if attempt else None}
 
 
 @enqueue.task(monitors.JOB, max_tries=1)

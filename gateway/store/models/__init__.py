@@ -4,6 +4,7 @@ Import by module: `from gateway.store import models as db`, then `db.Receipt`, `
 """
 
 from gateway.store.base import Base
+from gateway.store.models.as2 import AS2Mdn, AS2Message, AS2Status, MdnDelivery
 from gateway.store.models.cases import ExceptionCase, ExceptionHistory
 from gateway.store.models.erp import (
     ComponentRequirement,
@@ -38,6 +39,9 @@ from gateway.store.models.webhooks import DeliveryStatus, WebhookAttempt, Webhoo
 metadata = Base.metadata
 
 __all__ = [
+    "AS2Mdn",
+    "AS2Message",
+    "AS2Status",
     "Base",
     "Commitment",
     "ComponentRequirement",
@@ -52,6 +56,7 @@ __all__ = [
     "GoodsReceipt",
     "Interchange",
     "InterchangeStatus",
+    "MdnDelivery",
     "OutboundMessage",
     "OutboundStatus",
     "OutboxEvent",
