@@ -21,15 +21,18 @@ from starlette.concurrency import run_in_threadpool
 import gateway
 from gateway.api import problems
 from gateway.api.as2 import routes as as2
+from gateway.api.cxml import routes as cxml
 from gateway.api.documents import routes as documents
 from gateway.api.erp import routes as erp
 from gateway.api.events import routes as events
 from gateway.api.exceptions import routes as exceptions
 from gateway.api.health import routes as health
 from gateway.api.limits import BodySizeLimit
+from gateway.api.portal_webhooks import routes as portal_webhooks
 from gateway.api.purchase_orders import routes as purchase_orders
 from gateway.pipeline.runtime import Runtime, build_runtime
 from gateway.settings import Settings
+from gateway.worker import tasks  # noqa: F401  (registers the jobs the cXML and webhook routes enqueue)
 
 TITLE = "Supplier collaboration gateway"
 
@@ -77,6 +80,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         erp.router,
         exceptions.router,
         events.router,
+        cxml.router,
+        portal_webhooks.router,
         as2.router,
     )
     for router in routers:

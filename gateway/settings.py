@@ -18,6 +18,8 @@ class BuyerIdentity(BaseModel):
     isa_id: str = "GATEWAYBUYER"
     gs_id: str = "GATEWAYBUYER"
     name: str = "Gateway Manufacturing"
+    cxml_domain: str = "NetworkID"  # our cXML From/Sender credential
+    cxml_identity: str = "GATEWAYBUYER"
 
 
 class WebhookSettings(BaseModel):

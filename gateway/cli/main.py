@@ -26,7 +26,9 @@ app.add_typer(partners_app, name="partners")
 app.add_typer(monitors_app, name="monitors")
 webhooks_app = typer.Typer(help="Webhooks to internal subscribers (Standard Webhooks).", no_args_is_help=True)
 app.add_typer(webhooks_app, name="webhooks")
-channels_app = typer.Typer(help="Transports: file-drop pick-up and AS2 retries.", no_args_is_help=True)
+channels_app = typer.Typer(
+    help="Channels: file-drop pick-up, AS2 retries, partner REST API polls.", no_args_is_help=True
+)
 app.add_typer(channels_app, name="channels")
 
 Files = Annotated[list[Path], typer.Argument(help="EDI files to read.", show_default=False)]
@@ -257,6 +259,17 @@ def reconcile_cmd(
     import gateway.cli.reconcile as command
 
     raise typer.Exit(command.run(Settings(), file, as_json=as_json))
+
+
+@channels_app.command("poll")
+def channels_poll(
+    partner: Annotated[str | None, typer.Option("--partner", help="Only this partner.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Poll partner REST APIs (confirmations, shipments) once, from where the last poll stopped."""
+    import gateway.cli.poll as command
+
+    raise typer.Exit(command.run(Settings(), partner_id=partner, as_json=as_json))
 
 
 def main() -> None:

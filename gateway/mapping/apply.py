@@ -15,13 +15,10 @@ from gateway.formats.issues import Issue
 from gateway.formats.x12.model import TransactionSet
 from gateway.mapping.engine import Extraction
 from gateway.mapping.registry import CompiledMap, MapRegistry
-from gateway.mapping.targets import BUILDERS, DRAFTERS, Build, DocumentFacts, Event, MapContext
+from gateway.mapping.targets import BUILDERS, DRAFTERS, Build, DocumentFacts, MapContext
+from gateway.mapping.targets.common import MappingResult
 
-
-@dataclass(frozen=True, slots=True)
-class MappingResult:
-    events: tuple[Event, ...]
-    issues: tuple[Issue, ...]
+__all__ = ["JsonResult", "MappingResult", "apply_x12", "apply_x12_json", "translate_x12"]
 
 
 def apply_x12(compiled: CompiledMap, ts: TransactionSet, ctx: MapContext) -> MappingResult:

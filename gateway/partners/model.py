@@ -201,6 +201,9 @@ class RestPollChannel(Spec):
     map: str  # the JSON map under edi_maps/, e.g. json/rest/northwind.yaml
     interval_minutes: int = Field(default=15, gt=0)
     page_size: int = Field(default=100, gt=0, le=1000)
+    cursor_param: str = "cursor"  # the query parameter that asks for the page after a cursor
+    limit_param: str = "limit"  # the query parameter that sets the page size
+    next_cursor: str = "next_cursor"  # where a page names the next page's cursor (a map path)
 
 
 class Channels(Spec):

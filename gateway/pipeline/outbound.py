@@ -6,8 +6,11 @@ Purchase orders go out as 850s; a new revision of one the partner already has go
 
 `hand_over` is the one transport seam, format-neutral: bytes with a name and a content type go to
 the partner's file-drop outbox, or to its AS2 URL (built and queued in the caller's transaction,
-posted after the commit, the MDN recorded on the message row), per `channels.outbound`. EDIFACT and
-cXML writers record their `OutboundMessage` and call it the same way."""
+posted after the commit, the MDN recorded on the message row), per `channels.outbound`. EDIFACT
+writers record their `OutboundMessage` and call it the same way. Partners whose `outbound_format` is
+cxml get OrderRequests POSTed to their `cxml.order_url` instead (`cxml_orders.py`: cXML has its own
+HTTP transport and a synchronous Response); those with none get nothing (they read orders from the
+API)."""
 
 from __future__ import annotations
 
@@ -26,7 +29,7 @@ from gateway.formats.x12 import model as x12
 from gateway.formats.x12 import writer
 from gateway.mapping import Party, purchase_order_change, purchase_order_change_to_860, purchase_order_to_850
 from gateway.partners.model import PartnerConfig
-from gateway.pipeline import as2_outbound
+from gateway.pipeline import as2_outbound, cxml_orders
 from gateway.pipeline.runtime import Runtime
 from gateway.store import models as db
 from gateway.store.repositories.erp import PurchaseOrderRepository
@@ -143,9 +146,17 @@ def hand_over(
     return Handover("none")
 
 
-def send_purchase_order(session: Session, rt: Runtime, po: canonical.PurchaseOrder) -> db.OutboundMessage:
-    """Write the PO as an 850 in the partner's release to its outbox; the PO is marked sent."""
+def send_purchase_order(
+    session: Session, rt: Runtime, po: canonical.PurchaseOrder
+) -> db.OutboundMessage | None:
+    """Send the PO the way the partner takes orders (`outbound_format`): an 850 in its release to
+    its outbox, or a cXML OrderRequest POSTed to its `cxml.order_url`; the PO is marked sent. None
+    for a partner that takes no orders by message (it reads them from the API)."""
     partner = rt.partners.get(po.partner_id)
+    if partner.outbound_format == "none":
+        return None
+    if partner.outbound_format == "cxml":
+        return cxml_orders.send_order(session, rt, partner, po)
     if partner.x12 is None:
         raise PartnerConfigError(f"partner {partner.id} has no x12 settings to send an 850")
     version = partner.x12.version
@@ -173,6 +184,10 @@ def send_purchase_order_change(
     None when no line changed (an 860 without POC loops says nothing), so nothing is written.
     """
     partner = rt.partners.get(after.partner_id)
+    if partner.outbound_format == "none":
+        return None
+    if partner.outbound_format == "cxml":  # cXML updates carry the whole order again
+        return cxml_orders.send_order(session, rt, partner, after, operation="update")
     if partner.x12 is None:
         raise PartnerConfigError(f"partner {partner.id} has no x12 settings to send a PO change")
     if partner.x12.po_changes == "850":

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 
-from gateway.pipeline import as2_outbound, ingest, monitors, reconcile, webhooks
+from gateway.pipeline import as2_outbound, cxml_orders, ingest, monitors, reconcile, rest_poll, webhooks
 from gateway.pipeline.runtime import runtime_for_task
 from gateway.store.session import session_scope
 from gateway.worker import enqueue
@@ -102,3 +102,32 @@ def reconcile_snapshot(ctx: enqueue.TaskContext) -> dict[str, object]:
         counts,
     )
     return {"variances": len(report.variances), "counts": counts}
+
+
+@enqueue.task(rest_poll.JOB, max_tries=3)
+def poll_partner_api(ctx: enqueue.TaskContext, partner_id: str) -> dict[str, object]:
+    """Poll one partner's REST API (confirmations and shipments) from its stored cursors."""
+    report = rest_poll.poll(runtime_for_task(ctx), partner_id)
+    if report.error is not None and not ctx.enqueuer.inline:
+        raise enqueue.TransientError(report.error)
+    return {
+        "partner_id": partner_id,
+        "pages": sum(len(r.receipts) for r in report.resources),
+        "error": report.error or next((r.error for r in report.resources if r.error), None),
+    }
+
+
+@enqueue.task(rest_poll.SWEEP_JOB, max_tries=1)
+def sweep_partner_apis(ctx: enqueue.TaskContext) -> dict[str, object]:
+    """The REST poll sweep (a cron job, every minute): queue a poll of each partner whose
+    `interval_minutes` has passed since its last one."""
+    return {"queued": rest_poll.sweep(runtime_for_task(ctx), ctx.enqueuer)}
+
+
+@enqueue.task(cxml_orders.DELIVER_JOB)
+def deliver_cxml_order(ctx: enqueue.TaskContext, message_id: str) -> dict[str, object]:
+    """POST one OrderRequest to its partner; a transient failure retries under arq with backoff."""
+    error = cxml_orders.deliver(runtime_for_task(ctx), message_id)
+    if error is not None and error.retryable and not ctx.enqueuer.inline:
+        raise enqueue.TransientError(error.detail)
+    return {"message_id": message_id, "error": error.detail if error is not None else None}

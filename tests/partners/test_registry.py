@@ -48,9 +48,15 @@ def test_loads_the_demo_partners(repo_root: Path) -> None:
         "acme-fasteners",
         "borealis-plastics",
         "cascade-electronics",
+        "dunmore-packaging",
+        "elmfield-textiles",
         "fjord-metalworks",
+        "northwind-metals",
     ]
-    acme, borealis, cascade, fjord = registry.all()
+    acme, borealis, cascade, fjord = (
+        registry.get(p)
+        for p in ("acme-fasteners", "borealis-plastics", "cascade-electronics", "fjord-metalworks")
+    )
     assert acme.x12 is not None
     assert borealis.x12 is not None
     assert cascade.x12 is not None
@@ -63,7 +69,8 @@ def test_loads_the_demo_partners(repo_root: Path) -> None:
     assert cascade.x12.delimiters.segment == "\n"
     assert borealis.x12.delimiters.repetition == "{"
     assert ItemXref(buyer_item="FST-1003", supplier_item="ACF-W8", upc="071234100309") in acme.items
-    assert [p.id for p in registry.all() if p.channels.filedrop is None] == ["fjord-metalworks"]
+    with_filedrop = [p.id for p in registry.all() if p.channels.filedrop is not None]
+    assert with_filedrop == ["acme-fasteners", "borealis-plastics", "cascade-electronics"]
     assert fjord.channels.as2 is not None
     assert fjord.channels.outbound_transport == "as2"
 

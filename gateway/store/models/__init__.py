@@ -6,6 +6,7 @@ Import by module: `from gateway.store import models as db`, then `db.Receipt`, `
 from gateway.store.base import Base
 from gateway.store.models.as2 import AS2Mdn, AS2Message, AS2Status, MdnDelivery
 from gateway.store.models.cases import ExceptionCase, ExceptionHistory
+from gateway.store.models.channels import PollCursor, PortalWebhook
 from gateway.store.models.erp import (
     ComponentRequirement,
     ProductionOrder,
@@ -60,6 +61,8 @@ __all__ = [
     "OutboundMessage",
     "OutboundStatus",
     "OutboxEvent",
+    "PollCursor",
+    "PortalWebhook",
     "ProcessingStep",
     "ProductionOrder",
     "PurchaseOrder",
