@@ -20,7 +20,7 @@ Event = canonical.Commitment | canonical.Shipment | canonical.FunctionalAck | ca
 
 # An event before validation: every field of its canonical model, in the model's order, with values
 # of the model's types (enum members, Decimal, date, aware datetime, tuples of drafts for nested
-# models). `Model.model_validate(draft)` gives the event; `pydantic_core.to_json(draft)` gives
+# models); a field the model leaves out of its JSON while empty (`exclude_if`) is left out while empty. `Model.model_validate(draft)` gives the event; `pydantic_core.to_json(draft)` gives
 # exactly its `model_dump_json()` without building it (what `gateway translate` writes).
 Draft = dict[str, object]
 
@@ -108,16 +108,16 @@ class Build:
         """The event's version stamp. A map may name the document's own revision number as the header
         field `sequence` (cXML ConfirmationHeader@version, a portal's revision); it then breaks ties
         instead of the envelope's sequence."""
-        sequence = self.root.integer("sequence")
-        return canonical.VersionStamp(
-            issued_at=issued_at,
-            sequence=self.facts.sequence if sequence is None else sequence,
-            source=self.facts.source,
-        )
+        return canonical.VersionStamp.model_validate(self.stamp_draft(issued_at))
 
     def stamp_draft(self, issued_at: datetime) -> Draft:
         """`stamp` as a draft."""
-        return {"issued_at": issued_at, "sequence": self.facts.sequence, "source": self.facts.source}
+        sequence = self.root.integer("sequence")
+        return {
+            "issued_at": issued_at,
+            "sequence": self.facts.sequence if sequence is None else sequence,
+            "source": self.facts.source,
+        }
 
     def fail(self, rec: Record | None, message: str) -> None:
         """An event that could not be built (its required values are already reported)."""
