@@ -20,8 +20,9 @@ Event = canonical.Commitment | canonical.Shipment | canonical.FunctionalAck | ca
 
 # An event before validation: every field of its canonical model, in the model's order, with values
 # of the model's types (enum members, Decimal, date, aware datetime, tuples of drafts for nested
-# models); a field the model leaves out of its JSON while empty (`exclude_if`) is left out while empty. `Model.model_validate(draft)` gives the event; `pydantic_core.to_json(draft)` gives
-# exactly its `model_dump_json()` without building it (what `gateway translate` writes).
+# models); a field the model leaves out of its JSON while empty (`exclude_if`) is left out while
+# empty. `Model.model_validate(draft)` gives the event; `pydantic_core.to_json(draft)` gives exactly
+# its `model_dump_json()` without building it (what `gateway translate` writes).
 Draft = dict[str, object]
 
 
