@@ -261,7 +261,7 @@ def api_run(workdir: Path, seconds: int, connections: int) -> dict[str, Any]:
                 "tool": tool,
                 "connections": connections,
                 "seconds": seconds,
-                "endpoint": "GET /v1/purchase-orders (procurement listing, 20 POs with 3 lines each)",
+                "endpoint": "GET /v1/purchase-orders (the procurement listing: 20 PO summaries)",
                 "gateway": gateway,
                 "bare_fastapi": bare_result,
                 "ratio_rps": round(bare_result["requests_per_s"] / max(gateway["requests_per_s"], 1e-9), 1),
