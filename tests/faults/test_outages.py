@@ -200,7 +200,10 @@ def test_metrics_of_every_api_process_count_the_work_of_every_worker(
             with session_scope(rt.sessionmaker) as session:
                 erp.import_erp(session, rt, erp.parse(load_orders()), send=False)
             apis = [gw.serve(free_port(), name=f"api-{i}") for i in (1, 2)]
-            gw.worker("worker-1")
+            worker_metrics = free_port()
+            gw.extra["GATEWAY_METRICS_PORT"] = str(worker_metrics)
+            gw.worker("worker-1")  # serves its own /metrics too
+            del gw.extra["GATEWAY_METRICS_PORT"]
             gw.worker("worker-2")
             for n in range(1, 31):
                 ingest.receive(rt, ship_notice(n)[0], channel="filedrop", file_name=f"856_{n}.edi")
@@ -213,6 +216,9 @@ def test_metrics_of_every_api_process_count_the_work_of_every_worker(
                 labels = {"direction": "inbound", "partner": "acme-fasteners", "format": "x12", "type": "856"}
                 assert metric(text, "gateway_documents", status="correlated", **labels) == 30
                 assert metric(text, "gateway_backlog", kind="receipt") == 0
+            # A worker's own endpoint: the in-process counters of every local process.
+            text = httpx.get(f"http://127.0.0.1:{worker_metrics}/metrics", timeout=30).text
+            assert metric(text, "gateway_receipts_processed_total", status="processed") == 30
         finally:
             gw.stop_all()
             rt.close()
