@@ -195,11 +195,12 @@ def test_two_copies_of_one_file_processed_at_the_same_time_count_once(rt: Runtim
     def work(ids: list[str]) -> None:
         try:
             for rid in ids:
-                barrier.wait()
+                barrier.wait(timeout=120)
                 with session_scope(rt.sessionmaker) as session:
                     ingest.process_receipt(session, rt, rid)
         except BaseException as error:
             errors.append(error)
+            barrier.abort()  # the other thread stops too, instead of waiting for this one
 
     threads = [threading.Thread(target=work, args=([p[i] for p in pairs],)) for i in (0, 1)]
     for t in threads:
