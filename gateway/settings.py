@@ -6,8 +6,9 @@ With nothing set, the gateway runs embedded: SQLite under `./var/`, jobs inline,
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -31,6 +32,27 @@ class WebhookSettings(BaseModel):
     jitter_seed: int | None = None  # a fixed seed makes the retry jitter reproducible (tests)
 
 
+class OAuthSettings(BaseModel):
+    """The authorization server (`/oauth/token`) and the access tokens it signs."""
+
+    issuer: str | None = None  # default: http://{host}:{port}; behind TLS set the public https URL
+    access_token_ttl_s: int = Field(default=3600, gt=0, le=24 * 3600)
+    signing_alg: Literal["ES256", "RS256"] = "ES256"
+    # The master secret: client secret hashes (HMAC pepper) and the signing keys' encryption at rest
+    # derive from it. Unset: a random one is created once in `<data_dir>/oauth-secret.key` (0600).
+    secret_key: SecretStr | None = None
+
+
+class ApiSettings(BaseModel):
+    """HTTP hygiene: body size limit, per-client rate limits, CORS (off unless origins are listed)."""
+
+    max_body_bytes: int = Field(default=5 * 1024 * 1024, gt=0)
+    rate_limit_per_minute: int = Field(default=600, gt=0)  # per client; a partner file may override
+    rate_limit_burst: int = Field(default=60, gt=0)  # requests allowed at once before pacing starts
+    rate_limit_prefix: str = "gateway:ratelimit"  # Redis key prefix (when GATEWAY_REDIS_URL is set)
+    cors_origins: list[str] = []  # e.g. ["https://portal.example.com"]; empty: no CORS headers at all
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", env_nested_delimiter="__", extra="ignore")
 
@@ -47,6 +69,13 @@ class Settings(BaseSettings):
     subscribers_file: Path | None = None  # webhook subscribers (YAML); unset: no webhooks
     webhooks: WebhookSettings = WebhookSettings()
     reconcile_snapshot: Path | None = None  # ERP snapshot of PO lines the reconcile cron job reads
+    oauth: OAuthSettings = OAuthSettings()
+    api: ApiSettings = ApiSettings()
+
+    @property
+    def effective_issuer(self) -> str:
+        """The OAuth issuer (and token audience): `oauth.issuer`, or this process's own address."""
+        return (self.oauth.issuer or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
     def effective_database_url(self) -> str:

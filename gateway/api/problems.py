@@ -2,12 +2,15 @@
 
 Our `GatewayError`s carry their status, type and title as class attributes; request validation
 errors become `/problems/invalid-request` with the field errors under `errors`; Starlette's HTTP
-errors (404 on an unknown route, 405) keep their status.
+errors (404 on an unknown route, 405) keep their status. OAuth errors (authlib's, at the token,
+introspection and revocation endpoints) become `/problems/oauth/<error>` and keep their RFC 6749
+members `error`, `error_description` (and `error_uri`) as extension members. An `AuthError` carries
+its RFC 6750 `WWW-Authenticate: Bearer` challenge.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -17,7 +20,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from gateway.errors import GatewayError
+from gateway.errors import AuthError, GatewayError
 
 MEDIA_TYPE = "application/problem+json"
 
@@ -56,8 +59,61 @@ def problem_response(
 
 def render(exc: GatewayError, *, instance: str) -> JSONResponse:
     """The problem+json answer for one of our errors (also for middleware, outside the handlers)."""
+    headers = {"WWW-Authenticate": bearer_challenge(exc)} if isinstance(exc, AuthError) else None
     return problem_response(
-        exc.status, exc.title, type_=exc.type, detail=exc.detail, instance=instance, **exc.extensions
+        exc.status,
+        exc.title,
+        type_=exc.type,
+        detail=exc.detail,
+        instance=instance,
+        headers=headers,
+        **exc.extensions,
+    )
+
+
+def bearer_challenge(exc: AuthError) -> str:
+    """The `WWW-Authenticate` value of RFC 6750 section 3 for an authentication failure."""
+    parts = ['realm="gateway"']
+    if exc.error is not None:
+        parts.append(f'error="{exc.error}"')
+        parts.append('error_description="{}"'.format(exc.detail.replace('"', "'").replace("\\", "/")))
+    if "scope" in exc.extensions:
+        parts.append(f'scope="{exc.extensions["scope"]}"')
+    return "Bearer " + ", ".join(parts)
+
+
+# RFC 6749 section 5.2 meanings, for errors authlib raises without a description.
+OAUTH_DESCRIPTIONS = {
+    "invalid_request": "The request is missing a parameter, repeats one or is malformed.",
+    "invalid_client": "Client authentication failed.",
+    "invalid_grant": "The grant is invalid.",
+    "unauthorized_client": "The client may not use this grant type.",
+    "unsupported_grant_type": "The grant type is not supported: use client_credentials.",
+    "invalid_scope": "The requested scope is invalid, unknown or malformed.",
+    "unsupported_token_type": "The token type is not supported.",
+    "insecure_transport": "OAuth 2 needs HTTPS (plain HTTP only on a loopback address).",
+}
+
+
+def oauth_problem(
+    status: int, body: Mapping[str, Any], headers: Iterable[tuple[str, str]], *, instance: str
+) -> JSONResponse:
+    """An RFC 6749 error response (`{"error": ..., "error_description": ...}` and authlib's headers)
+    as problem+json keeping those members."""
+    error = str(body.get("error") or "server_error")
+    description = body.get("error_description") or OAUTH_DESCRIPTIONS.get(error)
+    kept = {k: v for k, v in headers if k.lower() != "content-type"}
+    ext = {k: body[k] for k in ("error", "error_uri") if body.get(k)}
+    if description:
+        ext["error_description"] = description
+    return problem_response(
+        status,
+        error.replace("_", " ").capitalize(),
+        type_=f"/problems/oauth/{error}",
+        detail=str(description) if description else None,
+        instance=instance,
+        headers=kept,
+        **ext,
     )
 
 

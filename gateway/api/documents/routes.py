@@ -11,14 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.api import problems
-from gateway.api.deps import DbSession
+from gateway.api.deps import DbSession, ProcurementRead
 from gateway.api.documents import schemas
 from gateway.api.params import DEFAULT_LIMIT, Key, Limit, Offset, PartnerFilter, next_offset
 from gateway.errors import NotFoundError
 from gateway.store import models as db
 from gateway.store import repositories as repo
 
-router = APIRouter(tags=["documents"])
+router = APIRouter(tags=["documents"], responses=problems.responses(401, 403, 429))
 
 DocumentId = Annotated[Key, Path(description="The document id.")]
 ReceiptId = Annotated[Key, Path(description="The receipt id.")]
@@ -33,6 +33,7 @@ MAX_EVENTS = 1000
 )
 def list_documents(
     session: DbSession,
+    caller: ProcurementRead,
     partner_id: PartnerFilter = None,
     status: Annotated[db.DocumentStatus | None, Query()] = None,
     doc_type: Annotated[Key | None, Query(description="e.g. 855, 856, 997.")] = None,
@@ -56,7 +57,9 @@ def list_documents(
     summary="One document with its issues, processing steps and events",
     responses=problems.responses(404, 422),
 )
-def get_document(document_id: DocumentId, session: DbSession) -> schemas.DocumentRead:
+def get_document(
+    document_id: DocumentId, session: DbSession, caller: ProcurementRead
+) -> schemas.DocumentRead:
     row = repo.DocumentRepository(session).get(document_id)
     if row is None:
         raise NotFoundError(f"document {document_id} does not exist")
@@ -99,7 +102,7 @@ def _events_of(session: Session, document_id: str) -> Sequence[db.OutboxEvent]:
         **problems.responses(404, 422),
     },
 )
-def get_receipt_raw(receipt_id: ReceiptId, session: DbSession) -> Response:
+def get_receipt_raw(receipt_id: ReceiptId, session: DbSession, caller: ProcurementRead) -> Response:
     row = repo.ReceiptRepository(session).require(receipt_id)
     name = row.file_name or f"{row.id}.bin"
     return Response(

@@ -9,14 +9,14 @@ from fastapi import APIRouter, Path
 
 from gateway import canonical
 from gateway.api import problems
-from gateway.api.deps import DbSession
+from gateway.api.deps import DbSession, ProcurementRead
 from gateway.api.params import DEFAULT_LIMIT, Key, Limit, Offset, PartnerFilter, next_offset
 from gateway.api.purchase_orders import schemas
 from gateway.correlation.ledger import LineLedger
 from gateway.store import models as db
 from gateway.store import repositories as repo
 
-router = APIRouter(tags=["purchase orders"])
+router = APIRouter(tags=["purchase orders"], responses=problems.responses(401, 403, 429))
 
 PoNumber = Annotated[Key, Path(description="The buyer's PO number.")]
 
@@ -29,6 +29,7 @@ PoNumber = Annotated[Key, Path(description="The buyer's PO number.")]
 )
 def list_purchase_orders(
     session: DbSession,
+    caller: ProcurementRead,
     partner_id: PartnerFilter = None,
     limit: Limit = DEFAULT_LIMIT,
     offset: Offset = 0,
@@ -50,7 +51,7 @@ def list_purchase_orders(
     responses=problems.responses(404, 409, 422),
 )
 def get_purchase_order(
-    po_number: PoNumber, session: DbSession, partner_id: PartnerFilter = None
+    po_number: PoNumber, session: DbSession, caller: ProcurementRead, partner_id: PartnerFilter = None
 ) -> schemas.PurchaseOrderRead:
     row = repo.PurchaseOrderRepository(session).require(po_number, partner_id=partner_id)
     return schemas.PurchaseOrderRead(**_summary(row).model_dump(), lines=[_line(line) for line in row.lines])

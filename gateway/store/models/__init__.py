@@ -12,6 +12,7 @@ from gateway.store.models.erp import (
     PurchaseOrderLine,
     PurchaseOrderStatus,
 )
+from gateway.store.models.idempotency import IdempotencyRecord
 from gateway.store.models.intake import (
     Direction,
     Document,
@@ -31,6 +32,7 @@ from gateway.store.models.messaging import (
     OutboundStatus,
     OutboxEvent,
 )
+from gateway.store.models.oauth import ClientAssertion, OAuthClient, OAuthToken, SigningKey
 from gateway.store.models.stock import GoodsReceipt, StockLevel
 from gateway.store.models.supply import Commitment, Shipment, ShipmentLine
 from gateway.store.models.webhooks import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookFanout
@@ -39,6 +41,7 @@ metadata = Base.metadata
 
 __all__ = [
     "Base",
+    "ClientAssertion",
     "Commitment",
     "ComponentRequirement",
     "ControlKind",
@@ -50,8 +53,11 @@ __all__ = [
     "ExceptionCase",
     "ExceptionHistory",
     "GoodsReceipt",
+    "IdempotencyRecord",
     "Interchange",
     "InterchangeStatus",
+    "OAuthClient",
+    "OAuthToken",
     "OutboundMessage",
     "OutboundStatus",
     "OutboxEvent",
@@ -64,6 +70,7 @@ __all__ = [
     "ReceiptStatus",
     "Shipment",
     "ShipmentLine",
+    "SigningKey",
     "Stage",
     "StepStatus",
     "StockLevel",
