@@ -137,10 +137,22 @@ def partners_list(as_json: JsonOpt = False) -> None:
 
 @partners_app.command("validate")
 def partners_validate() -> None:
-    """Validate every partners/*.yaml and the map files they reference."""
+    """Validate every partners/*.yaml and what it references: maps, certificates, secrets."""
     import gateway.cli.partners as command
 
     raise typer.Exit(command.validate(Settings()))
+
+
+@partners_app.command("test")
+def partners_test(
+    partner: Annotated[str, typer.Argument(help="The partner id whose config reads the files.")],
+    files: Files,
+    as_json: JsonOpt = False,
+) -> None:
+    """Translate sample documents with one partner's config and show its events and every issue."""
+    import gateway.cli.partners as command
+
+    raise typer.Exit(command.test_files(Settings(), partner, files, as_json=as_json))
 
 
 @monitors_app.command("run")

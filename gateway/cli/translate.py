@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import TextIO
 
 from gateway.errors import FormatError, GatewayError
-from gateway.formats import detect
 from gateway.formats.issues import Issue, Severity
 from gateway.mapping import MapRegistry
 from gateway.partners.registry import PartnerRegistry
 from gateway.pipeline import translate as pipeline
 
 EXIT_OK, EXIT_REJECTED, EXIT_UNREADABLE = 0, 1, 2
+_UNITS = {"x12": "set", "edifact": "message"}  # what one document is called, per format
 
 
 def file_sha256(path: Path) -> str:
@@ -51,26 +51,20 @@ def translate_files(
         try:
             sha = file_sha256(path)
             with path.open("rb") as fp:
-                fmt = pipeline.sniff(fp)
-                if fmt is not detect.Format.X12:
-                    raise pipeline.unsupported(fmt, name)
-                for item in pipeline.translate_x12(
-                    fp,
-                    content_sha256=sha,
-                    maps=maps,
-                    partners=partners,
-                    partner_id=partner_id,
-                    file_name=name,
-                ):
-                    if not isinstance(item, pipeline.SetOutcome):
-                        for issue in getattr(item, "issues", ()):
+                ctx = pipeline.TranslateContext(
+                    content_sha256=sha, maps=maps, partners=partners, partner_id=partner_id, file_name=name
+                )
+                for item in pipeline.documents(fp, ctx):
+                    if isinstance(item, pipeline.EnvelopeNote):
+                        for issue in item.issues:
                             err.write(describe_issue(issue) + "\n")
                             if issue.severity is Severity.ERROR:
                                 status = max(status, EXIT_REJECTED)
                         continue
                     if item.skipped is not None:
-                        ts = item.ts
-                        err.write(f"skipped: {name} set {ts.control_number} ({ts.set_id}): {item.skipped}\n")
+                        unit = _UNITS.get(item.format, "document")
+                        what = f"{unit} {item.control_number} ({item.doc_type})"
+                        err.write(f"skipped: {name} {what}: {item.skipped}\n")
                     for issue in item.issues:
                         err.write(describe_issue(issue) + "\n")
                     if item.rejected:

@@ -26,6 +26,15 @@ class Runtime:
     clock: Clock
     jobs: Enqueuer
 
+    def reload_config(self) -> tuple[PartnerRegistry, MapRegistry]:
+        """Read `partners/` and `edi_maps/` again and use them from the next document on (a new
+        supplier needs no restart). Both are loaded before either is swapped, so an invalid file
+        (`PartnerConfigError`, `MappingError`) leaves the running configuration as it was."""
+        partners = load_partners(self.settings.partners_dir)
+        maps = MapRegistry.load(self.settings.maps_dir)
+        self.partners, self.maps = partners, maps
+        return partners, maps
+
     def close(self) -> None:
         _ACTIVE.pop(id(self.sessionmaker), None)
         self.jobs.close()

@@ -7,7 +7,7 @@ build the acknowledgements from the same pass. Pure apart from reading the strea
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -26,6 +26,51 @@ HEAD_BYTES = 512
 
 
 @dataclass(frozen=True, slots=True)
+class DocumentOutcome:
+    """One business document (an X12 set, an EDIFACT message, a cXML request, a JSON event) as read
+    and mapped, in any format."""
+
+    document_id: ids.DocumentId
+    format: str  # "x12", "edifact", "cxml", "json"
+    doc_type: str  # "855", "ORDRSP", "ConfirmationRequest", "portal.shipment", ...
+    control_number: str  # ST02, UNH 0062, payloadID, webhook-id
+    version: str | None = None  # GS08, UNH S009 0052+0054, cXML version
+    group_control: str | None = None  # GS06, UNG 0048
+    is_test: bool = False  # ISA15 = T, UNB 0035 = 1, deploymentMode="test"
+    events: tuple[MappedEvent, ...] = ()
+    issues: tuple[Issue, ...] = ()  # the reader's and the map's
+    skipped: str | None = None  # why no map applied (a document type the gateway does not read)
+
+    @property
+    def rejected(self) -> bool:
+        return any(i.severity is Severity.ERROR for i in self.issues)
+
+
+@dataclass(frozen=True, slots=True)
+class EnvelopeNote:
+    """Issues found at an envelope level (interchange, group) rather than in one document."""
+
+    issues: tuple[Issue, ...]
+
+
+Translated = DocumentOutcome | EnvelopeNote
+
+
+@dataclass(frozen=True, slots=True)
+class TranslateContext:
+    """What a format's translator needs besides the bytes."""
+
+    content_sha256: str
+    maps: MapRegistry
+    partners: PartnerRegistry | None = None
+    partner_id: str | None = None  # forced: the envelope is not asked
+    file_name: str | None = None
+
+
+Translator = Callable[[BinaryIO, TranslateContext], Iterator[Translated]]
+
+
+@dataclass(frozen=True, slots=True)
 class SetOutcome:
     """One transaction set and what became of it."""
 
@@ -41,6 +86,22 @@ class SetOutcome:
     @property
     def rejected(self) -> bool:
         return any(i.severity is Severity.ERROR for i in self.issues)
+
+    def outcome(self) -> DocumentOutcome:
+        """The format-neutral view of this set."""
+        ts = self.ts
+        return DocumentOutcome(
+            document_id=self.document_id,
+            format="x12",
+            doc_type=ts.set_id,
+            control_number=ts.control_number,
+            version=ts.version,
+            group_control=ts.group.control_number if ts.group else None,
+            is_test=ts.interchange.is_test,
+            events=self.events,
+            issues=self.issues,
+            skipped=self.skipped,
+        )
 
 
 def sniff(source: BinaryIO) -> detect.Format:
@@ -137,6 +198,39 @@ def map_set(
         issues=ts.issues + result.issues,
         map_issues=result.issues,
     )
+
+
+def x12_documents(source: BinaryIO, ctx: TranslateContext) -> Iterator[Translated]:
+    """X12 as format-neutral items: a `DocumentOutcome` per set, an `EnvelopeNote` per group or
+    interchange trailer that carries issues."""
+    for item in translate_x12(
+        source,
+        content_sha256=ctx.content_sha256,
+        maps=ctx.maps,
+        partners=ctx.partners,
+        partner_id=ctx.partner_id,
+        file_name=ctx.file_name,
+    ):
+        if isinstance(item, SetOutcome):
+            yield item.outcome()
+        elif isinstance(item, x12.GroupClosed | x12.InterchangeClosed) and item.issues:
+            yield EnvelopeNote(item.issues)
+
+
+# One translator per format the gateway reads (the CLI's `translate` and `partners test` use these).
+TRANSLATORS: Mapping[detect.Format, Translator] = {
+    detect.Format.X12: x12_documents,
+}
+
+
+def documents(source: BinaryIO, ctx: TranslateContext) -> Iterator[Translated]:
+    """Detect the format of a seekable stream and translate it; `UnknownFormatError` when no
+    translator reads it, `FormatError` when its bytes cannot be framed."""
+    fmt = sniff(source)
+    translator = TRANSLATORS.get(fmt)
+    if translator is None:
+        raise unsupported(fmt, ctx.file_name)
+    return translator(source, ctx)
 
 
 def unsupported(fmt: detect.Format, file_name: str | None) -> UnknownFormatError:

@@ -6,12 +6,12 @@ import json
 
 from typer.testing import CliRunner
 
-from tests.cli.test_translate import cli, invoke  # noqa: F401  (the fixture)
+from tests.cli.runner import invoke
 from tests.pipeline.support import SAMPLES
 
 
 def test_monitors_run_opens_shipment_overdue_for_lines_committed_long_ago_and_not_shipped(
-    cli: CliRunner,  # noqa: F811
+    cli: CliRunner,
 ) -> None:
     assert invoke(cli, "erp", "import", str(SAMPLES / "erp" / "orders.json")).exit_code == 0
     # acme commits every line for 2025-03-17: long past on the wall clock, and nothing shipped.

@@ -8,7 +8,7 @@ from typing import Any
 
 from typer.testing import CliRunner
 
-from tests.cli.test_translate import cli, invoke  # noqa: F401  (the fixture)
+from tests.cli.runner import invoke
 from tests.pipeline.support import SAMPLES
 
 
@@ -36,7 +36,7 @@ def write(tmp_path: Path, lines: list[dict[str, Any]]) -> str:
     return str(path)
 
 
-def test_reconcile_of_a_matching_snapshot_exits_0(cli: CliRunner, tmp_path: Path) -> None:  # noqa: F811
+def test_reconcile_of_a_matching_snapshot_exits_0(cli: CliRunner, tmp_path: Path) -> None:
     assert invoke(cli, "erp", "import", "--no-send", str(SAMPLES / "erp" / "orders.json")).exit_code == 0
 
     result = invoke(cli, "reconcile", write(tmp_path, erp_lines()))
@@ -45,7 +45,7 @@ def test_reconcile_of_a_matching_snapshot_exits_0(cli: CliRunner, tmp_path: Path
     assert "0 variance(s)" in result.stdout
 
 
-def test_reconcile_shows_each_variance_in_a_table_and_exits_1(cli: CliRunner, tmp_path: Path) -> None:  # noqa: F811
+def test_reconcile_shows_each_variance_in_a_table_and_exits_1(cli: CliRunner, tmp_path: Path) -> None:
     assert invoke(cli, "erp", "import", "--no-send", str(SAMPLES / "erp" / "orders.json")).exit_code == 0
     lines = erp_lines()
     lines[0]["received"], lines[0]["open"] = "1000", "4000"
@@ -60,7 +60,7 @@ def test_reconcile_shows_each_variance_in_a_table_and_exits_1(cli: CliRunner, tm
     assert "1000 EA" in result.stdout
 
 
-def test_reconcile_json_lists_the_variances(cli: CliRunner, tmp_path: Path) -> None:  # noqa: F811
+def test_reconcile_json_lists_the_variances(cli: CliRunner, tmp_path: Path) -> None:
     assert invoke(cli, "erp", "import", "--no-send", str(SAMPLES / "erp" / "orders.json")).exit_code == 0
     lines = erp_lines()
     lines.append({**lines[0], "po_number": "4599999999"})
@@ -74,7 +74,7 @@ def test_reconcile_json_lists_the_variances(cli: CliRunner, tmp_path: Path) -> N
     assert report["erp_lines"] == report["gateway_lines"] + 1
 
 
-def test_reconcile_of_an_unreadable_snapshot_exits_2(cli: CliRunner, tmp_path: Path) -> None:  # noqa: F811
+def test_reconcile_of_an_unreadable_snapshot_exits_2(cli: CliRunner, tmp_path: Path) -> None:
     path = tmp_path / "snapshot.json"
     path.write_text("{oops", encoding="utf-8")
 

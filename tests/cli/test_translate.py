@@ -11,10 +11,10 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner, Result
+from typer.testing import CliRunner
 
-from gateway.cli import app
-from tests.pipeline.support import MAPS_DIR, PARTNERS_DIR, SAMPLES
+from tests.cli.runner import invoke
+from tests.pipeline.support import SAMPLES
 
 ACME_855 = SAMPLES / "x12" / "acme-fasteners" / "855_000000418.edi"
 INVOICE_810 = "810_004030_two-invoices_oopfactory.edi"
@@ -29,22 +29,6 @@ OPEN_TYPES = (
     "unknown_po",
     "production_at_risk",  # three: MO-70001 (PLS-2001 late, ELC-3002 rejected), MO-70002 (ELC-3003 short)
 )
-
-
-@pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.chdir(tmp_path)
-    for name in ("DATABASE_URL", "REDIS_URL"):
-        monkeypatch.delenv(f"GATEWAY_{name}", raising=False)
-    monkeypatch.setenv("GATEWAY_DATA_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("GATEWAY_PARTNERS_DIR", str(PARTNERS_DIR))
-    monkeypatch.setenv("GATEWAY_MAPS_DIR", str(MAPS_DIR))
-    monkeypatch.setenv("COLUMNS", "200")  # wide tables: no cell is folded
-    return CliRunner()
-
-
-def invoke(cli: CliRunner, *args: str) -> Result:
-    return cli.invoke(app, list(args), catch_exceptions=False)
 
 
 # ----------------------------------------------------------------------------------------- translate

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.cli.test_translate import cli, invoke  # noqa: F401  (the fixture)
+from tests.cli.runner import invoke
 from tests.pipeline.support import SAMPLES
 from tests.pipeline.test_webhooks import (  # noqa: F401  (the fixture)
     SECRET,
@@ -23,7 +23,7 @@ from tests.pipeline.test_webhooks import (  # noqa: F401  (the fixture)
 
 @pytest.fixture
 def subscribed(
-    cli: CliRunner,  # noqa: F811
+    cli: CliRunner,
     receiver: Receiver,  # noqa: F811
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 
 from gateway.canonical import models as canonical
 from gateway.formats.issues import IssueCode, Severity
-from gateway.formats.x12.model import Segment, TransactionSet
+from gateway.formats.x12.model import TransactionSet
+from gateway.mapping.conversions import Reporter
 from gateway.mapping.engine import Record
 
 Event = canonical.Commitment | canonical.Shipment | canonical.FunctionalAck | canonical.PurchaseOrder
@@ -48,20 +48,8 @@ class DocumentFacts:
         )
 
 
-class IssueSink(Protocol):
-    """Where builders report what they could not build (an engine run: it knows the document)."""
-
-    def issue(
-        self,
-        code: IssueCode,
-        severity: Severity,
-        seg: Segment | None,
-        message: str,
-        *,
-        element: int | None = None,
-        tag: str | None = None,
-        bad_value: str | None = None,
-    ) -> None: ...
+# Where builders report what they could not build: the engine run, which knows the document.
+IssueSink = Reporter
 
 
 @dataclass(slots=True)
