@@ -31,6 +31,7 @@ from gateway.api.limits import BodySizeLimit
 from gateway.api.oauth import routes as oauth
 from gateway.api.purchase_orders import routes as purchase_orders
 from gateway.api.services import ApiServices
+from gateway.api.supplier import routes as supplier
 from gateway.pipeline.runtime import Runtime, build_runtime
 from gateway.settings import Settings
 
@@ -95,6 +96,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     routers = (
         health.router,
         oauth.router,
+        supplier.router,
+        supplier.edi_router,
         documents.router,
         purchase_orders.router,
         erp.router,

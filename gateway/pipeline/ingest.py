@@ -21,6 +21,7 @@ from gateway.formats import detect
 from gateway.kit import ids
 from gateway.pipeline import translate
 from gateway.pipeline.intake import IntakeRun, Reader
+from gateway.pipeline.intake import api as api_intake
 from gateway.pipeline.intake import x12 as x12_intake
 from gateway.pipeline.reports import DocumentReport, ReceiptReport
 from gateway.pipeline.runtime import Runtime
@@ -35,8 +36,21 @@ PROCESS_JOB = "ingest.process_receipt"
 READERS: Mapping[detect.Format, Reader] = {
     detect.Format.X12: x12_intake.read,
 }
+# Channels whose receipts are always one format, whatever their first bytes look like: the supplier
+# API's JSON bodies. Their duplicates are the same bytes from the same partner.
+CHANNEL_READERS: Mapping[str, Reader] = {
+    api_intake.CHANNEL: api_intake.read,
+}
 
-__all__ = ["PROCESS_JOB", "READERS", "DocumentReport", "ReceiptReport", "process_receipt", "receive"]
+__all__ = [
+    "CHANNEL_READERS",
+    "PROCESS_JOB",
+    "READERS",
+    "DocumentReport",
+    "ReceiptReport",
+    "process_receipt",
+    "receive",
+]
 
 
 def receive(
@@ -72,11 +86,16 @@ def process_receipt(session: Session, rt: Runtime, receipt_id: str) -> ReceiptRe
         return report
     steps = ProcessingStepRepository(session)
     now = rt.clock.now()
-    original = receipts.find_by_sha256(receipt.content_sha256, exclude_id=receipt.id)
+    channel_reader = CHANNEL_READERS.get(receipt.channel)
+    original = receipts.find_by_sha256(
+        receipt.content_sha256,
+        exclude_id=receipt.id,
+        partner_id=receipt.partner_id if channel_reader is not None else None,
+    )
     fmt = detect.detect(receipt.raw[: translate.HEAD_BYTES])
     run = IntakeRun(session, rt, receipt, report, now, duplicate_of=original.id if original else None)
     try:
-        reader = READERS.get(fmt)
+        reader = channel_reader or READERS.get(fmt)
         if reader is None:
             raise translate.unsupported(fmt, receipt.file_name)
         reader(run)

@@ -24,6 +24,8 @@ class Tenants:
     b: str
     disabled: str
     a_key: ECKey  # the private key of A's private_key_jwt client
+    a_isa: str  # A's ISA06 (and GS02)
+    b_isa: str
 
     @property
     def a_portal(self) -> str:
@@ -59,18 +61,25 @@ def write_tenants(directory: Path, repo_partners: Path) -> Tenants:
     shutil.copytree(repo_partners, directory, dirs_exist_ok=True)
     token = uuid.uuid4().hex[:10]
     key = ECKey.generate_key("P-256", private=True)
-    tenants = Tenants(a=f"ta-{token}", b=f"tb-{token}", disabled=f"td-{token}", a_key=key)
+    tenants = Tenants(
+        a=f"ta-{token}",
+        b=f"tb-{token}",
+        disabled=f"td-{token}",
+        a_key=key,
+        a_isa=f"A{token}".upper(),
+        b_isa=f"B{token}".upper(),
+    )
     public = {**key.as_dict(private=False), "kid": "a-1"}
     files = {
         tenants.a: partner_file(
             tenants.a,
-            f"A{token}".upper(),
+            tenants.a_isa,
             clients=[
                 {"client_id": tenants.a_portal},
                 {"client_id": tenants.a_erp, "auth_method": "private_key_jwt", "jwks": [public]},
             ],
         ),
-        tenants.b: partner_file(tenants.b, f"B{token}".upper(), clients=[{"client_id": tenants.b_portal}]),
+        tenants.b: partner_file(tenants.b, tenants.b_isa, clients=[{"client_id": tenants.b_portal}]),
         tenants.disabled: partner_file(
             tenants.disabled,
             f"D{token}".upper(),

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from gateway.settings import Settings
 from gateway.store import repositories as repo
 from gateway.store.session import make_engine, make_sessionmaker, session_scope
-from tests.cli.test_translate import cli, invoke  # noqa: F401  (the fixture)
+from tests.cli.runner import invoke
 
 
 def stored_hash(tmp_path: Path, client_id: str) -> str | None:
@@ -23,7 +23,7 @@ def stored_hash(tmp_path: Path, client_id: str) -> str | None:
         engine.dispose()
 
 
-def test_create_prints_the_secret_once_and_list_never_shows_it(cli: CliRunner, tmp_path: Path) -> None:  # noqa: F811
+def test_create_prints_the_secret_once_and_list_never_shows_it(cli: CliRunner, tmp_path: Path) -> None:
     created = invoke(
         cli, "clients", "create", "--partner", "acme-fasteners", "--scope", "orders:read", "--json"
     )
@@ -43,7 +43,7 @@ def test_create_prints_the_secret_once_and_list_never_shows_it(cli: CliRunner, t
     assert client["client_id"] in table.stdout
 
 
-def test_create_refuses_a_scope_the_owner_may_not_hold_and_an_unknown_partner(cli: CliRunner) -> None:  # noqa: F811
+def test_create_refuses_a_scope_the_owner_may_not_hold_and_an_unknown_partner(cli: CliRunner) -> None:
     internal_scope = invoke(
         cli, "clients", "create", "--partner", "acme-fasteners", "--scope", "procurement:read"
     )
@@ -57,7 +57,7 @@ def test_create_refuses_a_scope_the_owner_may_not_hold_and_an_unknown_partner(cl
 
 
 def test_a_private_key_jwt_client_takes_a_public_jwk_and_refuses_a_private_one(
-    cli: CliRunner,  # noqa: F811
+    cli: CliRunner,
     tmp_path: Path,
 ) -> None:
     key = ECKey.generate_key("P-256", private=True)
@@ -75,7 +75,7 @@ def test_a_private_key_jwt_client_takes_a_public_jwk_and_refuses_a_private_one(
     assert "private key" in refused.stderr
 
 
-def test_secret_rotates_and_revoke_ends_the_client(cli: CliRunner, tmp_path: Path) -> None:  # noqa: F811
+def test_secret_rotates_and_revoke_ends_the_client(cli: CliRunner, tmp_path: Path) -> None:
     client_id = json.loads(invoke(cli, "clients", "create", "--role", "integration", "--json").stdout)[
         "client_id"
     ]
@@ -92,7 +92,7 @@ def test_secret_rotates_and_revoke_ends_the_client(cli: CliRunner, tmp_path: Pat
     assert invoke(cli, "clients", "secret", client_id).exit_code == 2
 
 
-def test_keys_rotate_keeps_the_previous_key_published(cli: CliRunner) -> None:  # noqa: F811
+def test_keys_rotate_keeps_the_previous_key_published(cli: CliRunner) -> None:
     first = json.loads(invoke(cli, "keys", "rotate", "--json").stdout)
     second = invoke(cli, "keys", "rotate")
 

@@ -19,10 +19,13 @@ from fastapi import APIRouter, Query, status
 from gateway.api import problems
 from gateway.api.deps import DbSession, ProcurementWrite, RuntimeDep
 from gateway.api.erp import schemas
+from gateway.api.idempotency import IdempotentRoute
 from gateway.pipeline import erp
 from gateway.pipeline.runtime import Runtime
 
-router = APIRouter(tags=["ERP import"], responses=problems.responses(401, 403, 429))
+router = APIRouter(
+    tags=["ERP import"], responses=problems.responses(401, 403, 429), route_class=IdempotentRoute
+)
 
 T = TypeVar("T")
 

@@ -13,12 +13,15 @@ from sqlalchemy.orm import Session
 from gateway.api import problems
 from gateway.api.deps import DbSession, ProcurementRead, ProcurementWrite, RuntimeDep
 from gateway.api.exceptions import schemas
+from gateway.api.idempotency import IdempotentRoute
 from gateway.api.params import DEFAULT_LIMIT, Key, Limit, Offset, PartnerFilter, next_offset
 from gateway.canonical.exceptions import ExceptionStatus, ExceptionType, OwnerRole, Severity
 from gateway.store import models as db
 from gateway.store import repositories as repo
 
-router = APIRouter(tags=["exceptions"], responses=problems.responses(401, 403, 429))
+router = APIRouter(
+    tags=["exceptions"], responses=problems.responses(401, 403, 429), route_class=IdempotentRoute
+)
 
 ExceptionId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The exception id.")]
 

@@ -233,6 +233,37 @@ class ExceptionRepository(Repository):
         query = query.order_by(db.ExceptionCase.opened_at, db.ExceptionCase.id)
         return self.session.scalars(query.limit(limit).offset(offset)).all()
 
+    def for_partner(
+        self,
+        partner_id: str,
+        *,
+        after_id: int = 0,
+        status: ExceptionStatus | None = None,
+        type: ExceptionType | None = None,
+        po_number: str | None = None,
+        exclude_types: Iterable[ExceptionType] = (),
+        limit: int = 100,
+    ) -> Sequence[db.ExceptionCase]:
+        """One partner's cases by id after `after_id` (keyset pagination)."""
+        query = select(db.ExceptionCase).where(
+            db.ExceptionCase.partner_id == partner_id, db.ExceptionCase.id > after_id
+        )
+        excluded = list(exclude_types)
+        if excluded:
+            query = query.where(db.ExceptionCase.type.not_in(excluded))
+        if status is not None:
+            query = query.where(db.ExceptionCase.status == status)
+        if type is not None:
+            query = query.where(db.ExceptionCase.type == type)
+        if po_number is not None:
+            query = query.where(db.ExceptionCase.po_number == po_number)
+        return self.session.scalars(query.order_by(db.ExceptionCase.id).limit(limit)).all()
+
+    def for_document(self, document_id: str) -> Sequence[db.ExceptionCase]:
+        """The cases a document opened (or last touched), by id."""
+        query = select(db.ExceptionCase).where(db.ExceptionCase.document_id == document_id)
+        return self.session.scalars(query.order_by(db.ExceptionCase.id)).all()
+
     def _impacting(self, order_id: str) -> ColumnElement[bool]:
         """`impacted_production_orders` (a JSON array) holds `order_id`: JSONB containment on
         PostgreSQL (exact element match), `json_each` on SQLite."""

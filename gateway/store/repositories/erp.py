@@ -112,6 +112,48 @@ class PurchaseOrderRepository(Repository):
             query = query.options(selectinload(db.PurchaseOrder.lines))
         return self.session.scalars(query.limit(limit).offset(offset)).all()
 
+    def list_for_partner(
+        self,
+        partner_id: str,
+        *,
+        after: str | None = None,
+        status: db.PurchaseOrderStatus | None = None,
+        open_only: bool = True,
+        item: str | None = None,
+        requested_from: dt.date | None = None,
+        requested_to: dt.date | None = None,
+        updated_since: dt.datetime | None = None,
+        limit: int = 100,
+    ) -> Sequence[db.PurchaseOrder]:
+        """One partner's POs (lines loaded) by PO number after `after` (keyset pagination). With
+        `open_only`, only POs with an open line (not cancelled, less shipped than ordered) that
+        matches the line filters (`item` as buyer or supplier item, requested date range)."""
+        line = db.PurchaseOrderLine
+        matching = select(line.purchase_order_id)
+        if open_only:
+            matching = matching.where(line.cancelled.is_(False), line.shipped_quantity < line.quantity)
+        if item is not None:
+            matching = matching.where((line.buyer_item == item) | (line.supplier_item == item))
+        if requested_from is not None:
+            matching = matching.where(line.requested_on >= requested_from)
+        if requested_to is not None:
+            matching = matching.where(line.requested_on <= requested_to)
+        query = (
+            select(db.PurchaseOrder)
+            .where(db.PurchaseOrder.partner_id == partner_id)
+            .options(selectinload(db.PurchaseOrder.lines))
+            .order_by(db.PurchaseOrder.po_number)
+        )
+        if open_only or item is not None or requested_from is not None or requested_to is not None:
+            query = query.where(db.PurchaseOrder.id.in_(matching))
+        if after is not None:
+            query = query.where(db.PurchaseOrder.po_number > after)
+        if status is not None:
+            query = query.where(db.PurchaseOrder.status == status)
+        if updated_since is not None:
+            query = query.where(db.PurchaseOrder.updated_at >= updated_since)
+        return self.session.scalars(query.limit(limit)).all()
+
     def lines(self, purchase_order_id: int) -> Sequence[db.PurchaseOrderLine]:
         query = select(db.PurchaseOrderLine).where(
             db.PurchaseOrderLine.purchase_order_id == purchase_order_id

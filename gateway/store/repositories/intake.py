@@ -56,8 +56,11 @@ class ReceiptRepository(Repository):
             raise NotFoundError(f"receipt {receipt_id} does not exist")
         return row
 
-    def find_by_sha256(self, content_sha256: str, *, exclude_id: str | None = None) -> db.Receipt | None:
-        """The first receipt (by arrival) with these bytes that is not itself a duplicate."""
+    def find_by_sha256(
+        self, content_sha256: str, *, exclude_id: str | None = None, partner_id: str | None = None
+    ) -> db.Receipt | None:
+        """The first receipt (by arrival) with these bytes that is not itself a duplicate (of this
+        partner's receipts only, when `partner_id` is given)."""
         query = (
             select(db.Receipt)
             .where(db.Receipt.content_sha256 == content_sha256)
@@ -67,6 +70,8 @@ class ReceiptRepository(Repository):
         )
         if exclude_id is not None:
             query = query.where(db.Receipt.id != exclude_id)
+        if partner_id is not None:
+            query = query.where(db.Receipt.partner_id == partner_id)
         return self.session.scalars(query).first()
 
     def set_status(

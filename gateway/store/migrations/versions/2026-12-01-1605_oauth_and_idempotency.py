@@ -1,7 +1,8 @@
 """The authorization server and Idempotency-Key: OAuth clients, issued access tokens, signing keys,
 used client assertions (RFC 7523 replay protection), and the stored first answers to POSTs.
 
-Five new tables, nothing changed in the existing ones: safe to apply while the old code runs.
+Five new tables and an index on `exception_case.document_id` (the trace from a document to the
+cases it opened); nothing else changes: safe to apply while the old code runs.
 
 Revision ID: 028af2e20996
 Revises: 773c75414cdd
@@ -105,8 +106,11 @@ def upgrade() -> None:
         op.f("ix_idempotency_record_created_at"), "idempotency_record", ["created_at"], unique=False
     )
 
+    op.create_index(op.f("ix_exception_case_document_id"), "exception_case", ["document_id"], unique=False)
+
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_exception_case_document_id"), table_name="exception_case")
     op.drop_index(op.f("ix_idempotency_record_created_at"), table_name="idempotency_record")
     op.drop_table("idempotency_record")
     op.drop_index(op.f("ix_oauth_client_assertion_expires_at"), table_name="oauth_client_assertion")

@@ -1,0 +1,169 @@
+"""`Idempotency-Key` on every POST of the API: the same key and body again answers the first answer;
+the same key with another body (or another operation) is 409. Keys are per client.
+
+`IdempotentRoute` is the route class of every router with a POST. For a POST carrying the header it:
+
+1. authenticates the caller (a request that fails authentication is left to the route's own 401);
+2. opens the request's one session, looks the (client, key) record up: a stored answer is replayed
+   (`Idempotent-Replayed: true`), or the request is refused with 409 when its fingerprint (method,
+   path, query and body, SHA-256) differs;
+3. otherwise runs the route in that same session (`deps.DbSession` hands it over) and, on a 2xx,
+   stores the answer in it before the one commit: the change and its answer commit together.
+
+Two requests with the same key at the same time: on SQLite the second waits for the first's write
+lock and then finds its answer; on PostgreSQL the second's insert of the record waits on the first's
+and fails when it commits, so the second rolls back what it did and replays (or refuses) instead.
+Errors are not stored (nothing was changed): the same key may be retried after one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request, Response
+from fastapi.routing import APIRoute
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from gateway.api import problems
+from gateway.api.deps import authenticate, get_authority, get_runtime, get_services
+from gateway.api.oauth.tokens import Principal
+from gateway.errors import AuthError, ConflictError
+from gateway.pipeline.runtime import Runtime
+from gateway.store import models as db
+from gateway.store import repositories as repo
+from gateway.store.session import session_scope
+
+HEADER = "Idempotency-Key"
+KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"
+_KEY = re.compile(KEY_PATTERN)
+REPLAYED = "Idempotent-Replayed"
+
+
+class IdempotencyKeyReusedError(ConflictError):
+    type = "/problems/idempotency-key-reused"
+    title = "Idempotency key reused"
+
+
+def idempotency_key(
+    key: Annotated[
+        str | None,
+        Header(
+            alias=HEADER,
+            pattern=KEY_PATTERN,
+            description=(
+                "Any unique string (a UUID): a retry with the same key and body gets the first answer "
+                "again; the same key with another body is 409. Keys are per client."
+            ),
+        ),
+    ] = None,
+) -> str | None:
+    """Declares and validates the header; `IdempotentRoute` acts on it."""
+    return key
+
+
+def fingerprint(request: Request, body: bytes) -> str:
+    digest = hashlib.sha256()
+    for part in (request.method.encode(), request.url.path.encode(), request.url.query.encode(), body):
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
+    return digest.hexdigest()
+
+
+def _replay(record: db.IdempotencyRecord) -> Response:
+    headers = {REPLAYED: "true"}
+    return Response(
+        content=record.body, status_code=record.status_code, media_type=record.content_type, headers=headers
+    )
+
+
+def _principal(request: Request, runtime: Runtime) -> Principal:
+    authority = get_authority(runtime, get_services(request))
+    with session_scope(runtime.sessionmaker) as session:
+        return authenticate(request, session, runtime, authority)
+
+
+class IdempotentRoute(APIRoute):
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        methods = {m.upper() for m in kwargs.get("methods") or ()}
+        if "POST" in methods:
+            dependencies: Sequence[Any] = kwargs.get("dependencies") or []
+            kwargs["dependencies"] = [*dependencies, Depends(idempotency_key)]
+            kwargs["responses"] = {**problems.responses(409), **(kwargs.get("responses") or {})}
+        super().__init__(path, endpoint, **kwargs)
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        original = super().get_route_handler()
+
+        async def handler(request: Request) -> Response:
+            key = request.headers.get(HEADER)
+            if request.method != "POST" or key is None or not _KEY.match(key):
+                return await original(request)  # a malformed key is the route's 422
+            runtime = get_runtime(request)
+            body = await request.body()
+            try:
+                principal = await run_in_threadpool(_principal, request, runtime)
+            except AuthError:
+                return await original(request)
+            return await _idempotent(
+                request, runtime, original, principal.client_id, key, fingerprint(request, body)
+            )
+
+        return handler
+
+
+async def _idempotent(
+    request: Request,
+    runtime: Runtime,
+    original: Callable[[Request], Coroutine[Any, Any, Response]],
+    client_id: str,
+    key: str,
+    print_: str,
+) -> Response:
+    session: Session = runtime.sessionmaker()
+    try:
+        records = repo.IdempotencyRepository(session, runtime.clock)
+        record = await run_in_threadpool(records.get, client_id, key)
+        if record is not None:
+            await run_in_threadpool(session.rollback)
+            return _answer_again(request, record, print_)
+        request.state.db_session = session
+        response = await original(request)
+        if 200 <= response.status_code < 300:
+            stored = await run_in_threadpool(
+                records.add,
+                client_id=client_id,
+                key=key,
+                method=request.method,
+                path=request.url.path,
+                request_sha256=print_,
+                status_code=response.status_code,
+                content_type=response.headers.get("content-type"),
+                body=bytes(response.body),
+            )
+            if stored is None:  # a concurrent request with this key committed first
+                await run_in_threadpool(session.rollback)
+                winner = await run_in_threadpool(records.get, client_id, key)
+                assert winner is not None
+                return _answer_again(request, winner, print_)
+        await run_in_threadpool(session.commit)
+        return response
+    except BaseException:
+        await run_in_threadpool(session.rollback)
+        raise
+    finally:
+        request.state.db_session = None
+        await run_in_threadpool(session.close)
+
+
+def _answer_again(request: Request, record: db.IdempotencyRecord, print_: str) -> Response:
+    if record.request_sha256 != print_:
+        error = IdempotencyKeyReusedError(
+            f"the key {record.key} was used for another request ({record.method} {record.path})",
+            idempotency_key=record.key,
+        )
+        return problems.render(error, instance=request.url.path)
+    return _replay(record)
