@@ -7,13 +7,16 @@ the same key with another body (or another operation) is 409. Keys are per clien
 2. opens the request's one session, looks the (client, key) record up: a stored answer is replayed
    (`Idempotent-Replayed: true`), or the request is refused with 409 when its fingerprint (method,
    path, query and body, SHA-256) differs;
-3. otherwise runs the route in that same session (`deps.DbSession` hands it over) and, on a 2xx,
-   stores the answer in it before the one commit: the change and its answer commit together.
+3. otherwise claims the key in that session (a record without an answer yet), runs the route in the
+   same session (`deps.DbSession` hands it over) and, on a 2xx, keeps the answer in the record
+   before the one commit: the change and its answer commit together.
 
 Two requests with the same key at the same time: on SQLite the second waits for the first's write
-lock and then finds its answer; on PostgreSQL the second's insert of the record waits on the first's
-and fails when it commits, so the second rolls back what it did and replays (or refuses) instead.
-Errors are not stored (nothing was changed): the same key may be retried after one.
+lock and then finds its answer; on PostgreSQL the second's claim waits on the first's uncommitted
+record and fails once it commits, before the second has done anything, so it replays (or refuses).
+An answer that is not a 2xx is not kept (an error raised rolls everything back; an error answer a
+route commits with, such as unreadable EDI whose bytes are kept, releases the key): the key may be
+used again.
 """
 
 from __future__ import annotations
@@ -127,28 +130,34 @@ async def _idempotent(
     try:
         records = repo.IdempotencyRepository(session, runtime.clock)
         record = await run_in_threadpool(records.get, client_id, key)
-        if record is not None:
-            await run_in_threadpool(session.rollback)
-            return _answer_again(request, record, print_)
-        request.state.db_session = session
-        response = await original(request)
-        if 200 <= response.status_code < 300:
-            stored = await run_in_threadpool(
-                records.add,
+        reserved = None
+        if record is None:
+            reserved = await run_in_threadpool(
+                records.reserve,
                 client_id=client_id,
                 key=key,
                 method=request.method,
                 path=request.url.path,
                 request_sha256=print_,
+            )
+            if reserved is None:  # a concurrent request with this key committed first
+                record = await run_in_threadpool(records.get, client_id, key)
+        if record is not None:
+            await run_in_threadpool(session.rollback)
+            return _answer_again(request, record, print_)
+        assert reserved is not None
+        request.state.db_session = session
+        response = await original(request)
+        if 200 <= response.status_code < 300:
+            await run_in_threadpool(
+                records.complete,
+                reserved,
                 status_code=response.status_code,
                 content_type=response.headers.get("content-type"),
                 body=bytes(response.body),
             )
-            if stored is None:  # a concurrent request with this key committed first
-                await run_in_threadpool(session.rollback)
-                winner = await run_in_threadpool(records.get, client_id, key)
-                assert winner is not None
-                return _answer_again(request, winner, print_)
+        else:  # an error answer the route chose to commit with (unreadable EDI: its bytes are kept)
+            await run_in_threadpool(records.release, reserved)
         await run_in_threadpool(session.commit)
         return response
     except BaseException:

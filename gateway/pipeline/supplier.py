@@ -47,9 +47,14 @@ class SenderMismatchError(PartnerError):
 def _store(
     session: Session, rt: Runtime, *, channel: str, raw: bytes, partner_id: str, file_name: str | None
 ) -> db.Receipt:
+    receipts = ReceiptRepository(session)
+    # Two posts of the same bytes at once: the second waits for the first and is its duplicate.
+    receipts.lock_content(
+        ids.sha256_hex(raw), partner_id=partner_id if channel == api_intake.CHANNEL else None
+    )
     receipt_id = ids.new_receipt_id()
     now = rt.clock.now()
-    receipt = ReceiptRepository(session).add(
+    receipt = receipts.add(
         id=receipt_id,
         channel=channel,
         raw=raw,

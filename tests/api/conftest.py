@@ -8,6 +8,7 @@ works under its own partner id (`unique_id`).
 - `anonymous`: the app without credentials (the OAuth endpoints, the probes, 401 cases).
 - `tokens`: real access tokens from the app's token endpoint (`tests.api.auth.Tokens`).
 - `client`: the app with an internal token holding every internal scope (the procurement API).
+- `supplier_a`, `supplier_b`: the app with a token of tenant A's (B's) client, every supplier scope.
 
 The base URL is a loopback address: OAuth 2 refuses plain HTTP anywhere else.
 """
@@ -90,3 +91,19 @@ async def client(app: FastAPI, tokens: Tokens) -> AsyncIterator[httpx.AsyncClien
 @pytest.fixture
 def partner_id() -> str:
     return unique_id("partner")
+
+
+def _authorized(app: FastAPI, headers: dict[str, str]) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL, headers=headers)
+
+
+@pytest.fixture
+async def supplier_a(app: FastAPI, tokens: Tokens, tenants: Tenants) -> AsyncIterator[httpx.AsyncClient]:
+    async with _authorized(app, await tokens.supplier(tenants.a)) as c:
+        yield c
+
+
+@pytest.fixture
+async def supplier_b(app: FastAPI, tokens: Tokens, tenants: Tenants) -> AsyncIterator[httpx.AsyncClient]:
+    async with _authorized(app, await tokens.supplier(tenants.b)) as c:
+        yield c

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from gateway.errors import NotFoundError
 from gateway.kit.ids import sha256_hex
@@ -55,6 +56,17 @@ class ReceiptRepository(Repository):
         if row is None:
             raise NotFoundError(f"receipt {receipt_id} does not exist")
         return row
+
+    def lock_content(self, content_sha256: str, *, partner_id: str | None = None) -> None:
+        """Serialise, until commit, the writers of receipts with these bytes (of this partner), so a
+        second one sees the first committed and is recorded as its duplicate. PostgreSQL: a
+        transaction-scoped advisory lock; SQLite serialises writers already."""
+        if self.session.get_bind().dialect.name != "postgresql":
+            return
+        key = int.from_bytes(
+            hashlib.sha256(f"{partner_id or ''}:{content_sha256}".encode()).digest()[:8], "big", signed=True
+        )
+        self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
     def find_by_sha256(
         self, content_sha256: str, *, exclude_id: str | None = None, partner_id: str | None = None

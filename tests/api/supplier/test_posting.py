@@ -3,6 +3,7 @@ correlation rules as EDI; the token's partner decides the partner."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from decimal import Decimal
 from typing import Any
@@ -251,3 +252,17 @@ async def test_each_post_needs_its_own_scope(
 
     body = assert_problem(response, 403, type_="/problems/insufficient-scope")
     assert "commitments:write" in body["detail"]
+
+
+async def test_the_same_body_posted_twice_at_once_is_stored_once_and_the_other_is_its_duplicate(
+    client: httpx.AsyncClient, supplier_a: httpx.AsyncClient, tenants: Tenants
+) -> None:
+    po = await import_order(client, tenants.a)
+    body = shipment(po, quantity="10")
+
+    answers = await asyncio.gather(*(supplier_a.post("/v1/supplier/shipments", json=body) for _ in range(2)))
+
+    assert sorted(a.status_code for a in answers) == [200, 201], [a.text for a in answers]
+    assert sorted(a.json()["status"] for a in answers) == ["duplicate", "processed"]
+    line = (await supplier_a.get(f"/v1/supplier/purchase-orders/{po}")).json()["lines"][0]
+    assert line["shipped_quantity"] == "10.0000"
