@@ -29,6 +29,8 @@ from gateway.api.exceptions import routes as exceptions
 from gateway.api.health import routes as health
 from gateway.api.limits import BodySizeLimit
 from gateway.api.oauth import routes as oauth
+from gateway.api.partners import routes as partners
+from gateway.api.production_orders import routes as production_orders
 from gateway.api.purchase_orders import routes as purchase_orders
 from gateway.api.services import ApiServices
 from gateway.api.supplier import routes as supplier
@@ -100,6 +102,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         supplier.edi_router,
         documents.router,
         purchase_orders.router,
+        production_orders.router,
+        partners.router,
         erp.router,
         exceptions.router,
         events.router,

@@ -175,7 +175,12 @@ PROBES: dict[tuple[str, str], Probe] = {
     # internal routes: a supplier's token is refused
     ("GET", "/v1/documents"): internal("GET", lambda w: f"/v1/documents?partner_id={w.b.partner_id}"),
     ("GET", "/v1/documents/{document_id}"): internal("GET", lambda w: f"/v1/documents/{w.b.document_id}"),
+    ("GET", "/v1/receipts/{receipt_id}"): internal("GET", lambda w: f"/v1/receipts/{w.b.receipt_id}"),
     ("GET", "/v1/receipts/{receipt_id}/raw"): internal("GET", lambda w: f"/v1/receipts/{w.b.receipt_id}/raw"),
+    ("GET", "/v1/production-orders"): internal("GET", lambda w: "/v1/production-orders"),
+    ("GET", "/v1/production-orders/{order_id}"): internal("GET", lambda w: "/v1/production-orders/MO-1"),
+    ("GET", "/v1/partners"): internal("GET", lambda w: "/v1/partners"),
+    ("GET", "/v1/partners/{partner_id}"): internal("GET", lambda w: f"/v1/partners/{w.b.partner_id}"),
     ("GET", "/v1/purchase-orders"): internal(
         "GET", lambda w: f"/v1/purchase-orders?partner_id={w.b.partner_id}"
     ),

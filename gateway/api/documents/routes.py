@@ -1,4 +1,5 @@
-"""`/v1/documents` (list, one with its trace) and `/v1/receipts/{id}/raw` (the bytes as received)."""
+"""`/v1/documents` (list, one with its trace), `/v1/receipts/{id}` (what a receipt became) and
+`/v1/receipts/{id}/raw` (the bytes as received)."""
 
 from __future__ import annotations
 
@@ -79,6 +80,10 @@ def get_document(
         issues=[schemas.IssueRead.model_validate(issue) for issue in row.issues],
         steps=[schemas.ProcessingStepRead.model_validate(step) for step in steps],
         events=[repo.OutboxRepository.event(event) for event in _events_of(session, document_id)],
+        exceptions=[
+            schemas.DocumentExceptionRead.model_validate(case)
+            for case in repo.ExceptionRepository(session).for_document(document_id)
+        ],
     )
 
 
@@ -91,6 +96,39 @@ def _events_of(session: Session, document_id: str) -> Sequence[db.OutboxEvent]:
         .limit(MAX_EVENTS)
     )
     return session.scalars(query).all()
+
+
+@router.get(
+    "/v1/receipts/{receipt_id}",
+    response_model=schemas.ReceiptRead,
+    summary="One receipt with its interchanges, documents and processing steps",
+    responses=problems.responses(404, 422),
+)
+def get_receipt(receipt_id: ReceiptId, session: DbSession, caller: ProcurementRead) -> schemas.ReceiptRead:
+    row = repo.ReceiptRepository(session).require(receipt_id)
+    documents = repo.DocumentRepository(session).list(receipt_id=receipt_id, limit=MAX_EVENTS)
+    return schemas.ReceiptRead(
+        id=row.id,
+        channel=row.channel,
+        file_name=row.file_name,
+        partner_id=row.partner_id,
+        content_sha256=row.content_sha256,
+        size=row.size,
+        received_at=row.received_at,
+        status=row.status,
+        error=row.error,
+        duplicate_of_id=row.duplicate_of_id,
+        raw_url=f"/v1/receipts/{quote(row.id, safe='')}/raw",
+        interchanges=[
+            schemas.InterchangeRead.model_validate(i)
+            for i in repo.InterchangeRepository(session).for_receipt(receipt_id)
+        ],
+        documents=[schemas.DocumentSummaryRead.model_validate(d) for d in documents],
+        steps=[
+            schemas.ProcessingStepRead.model_validate(s)
+            for s in repo.ProcessingStepRepository(session).for_receipt(receipt_id)
+        ],
+    )
 
 
 @router.get(

@@ -4,6 +4,7 @@ Each takes the caller's `Session` (and optionally a `Clock`) and never commits.
 Import by module: `from gateway.store import repositories as repo`.
 """
 
+from gateway.store.repositories.activity import PartnerActivityRepository
 from gateway.store.repositories.base import Repository
 from gateway.store.repositories.cases import ExceptionRepository
 from gateway.store.repositories.erp import ProductionOrderRepository, PurchaseOrderRepository
@@ -50,6 +51,7 @@ __all__ = [
     "OAuthTokenRepository",
     "OutboundMessageRepository",
     "OutboxRepository",
+    "PartnerActivityRepository",
     "ProcessingStepRepository",
     "ProductionOrderRepository",
     "PurchaseOrderRepository",

@@ -7,10 +7,11 @@ SAVEPOINT and, if another transaction won the race, touches the winner instead.
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import ColumnElement, exists, func, literal, select, type_coerce
+from sqlalchemy import ColumnElement, exists, func, literal, or_, select, type_coerce
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 
@@ -258,6 +259,27 @@ class ExceptionRepository(Repository):
         if po_number is not None:
             query = query.where(db.ExceptionCase.po_number == po_number)
         return self.session.scalars(query.order_by(db.ExceptionCase.id).limit(limit)).all()
+
+    def production_risks(self, order_ids: Iterable[str]) -> dict[str, builtins.list[db.ExceptionCase]]:
+        """The active production_at_risk cases of each production order (by the case subject
+        `production:<order id>:item:<item>`), by id."""
+        wanted = sorted(set(order_ids))
+        if not wanted:
+            return {}
+        prefixes = [
+            db.ExceptionCase.subject.startswith(f"production:{o}:item:", autoescape=True) for o in wanted
+        ]
+        query = select(db.ExceptionCase).where(
+            db.ExceptionCase.type == ExceptionType.PRODUCTION_AT_RISK,
+            db.ExceptionCase.status.in_(ACTIVE),
+            or_(*prefixes),
+        )
+        found: dict[str, builtins.list[db.ExceptionCase]] = {o: [] for o in wanted}
+        for row in self.session.scalars(query.order_by(db.ExceptionCase.id)):
+            order_id = row.subject.removeprefix("production:").rsplit(":item:", 1)[0]
+            if order_id in found:
+                found[order_id].append(row)
+        return found
 
     def for_document(self, document_id: str) -> Sequence[db.ExceptionCase]:
         """The cases a document opened (or last touched), by id."""

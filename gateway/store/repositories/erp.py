@@ -6,15 +6,18 @@ import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import exists, literal, select
 from sqlalchemy.exc import MultipleResultsFound
 from sqlalchemy.orm import joinedload, selectinload
 
 from gateway import canonical
+from gateway.canonical.exceptions import ExceptionStatus, ExceptionType
 from gateway.correlation.ledger import LineLedger, PurchaseOrderState, requested_date_of
 from gateway.errors import ConflictError, NotFoundError
 from gateway.store import models as db
 from gateway.store.repositories.base import Repository
+
+ACTIVE_STATUSES = (ExceptionStatus.OPEN, ExceptionStatus.ACKNOWLEDGED)
 
 
 class PurchaseOrderRepository(Repository):
@@ -275,9 +278,16 @@ class ProductionOrderRepository(Repository):
         return self.session.scalars(query).one_or_none()
 
     def list(
-        self, *, item: str | None = None, plant: str | None = None, limit: int = 1000
+        self,
+        *,
+        item: str | None = None,
+        plant: str | None = None,
+        at_risk: bool | None = None,
+        limit: int = 1000,
+        offset: int = 0,
     ) -> Sequence[db.ProductionOrder]:
-        """Orders (components loaded) needing `item` as a component and/or at `plant`, by start date."""
+        """Orders (components loaded) needing `item` as a component and/or at `plant`, by start date.
+        `at_risk`: only those with (True) or without (False) an active production_at_risk case."""
         query = select(db.ProductionOrder).options(selectinload(db.ProductionOrder.components))
         if plant is not None:
             query = query.where(db.ProductionOrder.plant == plant)
@@ -286,8 +296,20 @@ class ProductionOrderRepository(Repository):
                 db.ComponentRequirement.item == item
             )
             query = query.where(db.ProductionOrder.id.in_(needing))
+        if at_risk is not None:
+            # The case's subject is `production:<order id>:item:<item>` (correlation.pegging.subject).
+            risky = exists(
+                select(db.ExceptionCase.id).where(
+                    db.ExceptionCase.type == ExceptionType.PRODUCTION_AT_RISK,
+                    db.ExceptionCase.status.in_(ACTIVE_STATUSES),
+                    db.ExceptionCase.subject.like(
+                        literal("production:") + db.ProductionOrder.order_id + literal(":item:%")
+                    ),
+                )
+            )
+            query = query.where(risky if at_risk else ~risky)
         query = query.order_by(db.ProductionOrder.start_on, db.ProductionOrder.order_id)
-        return self.session.scalars(query.limit(limit)).all()
+        return self.session.scalars(query.limit(limit).offset(offset)).all()
 
     def requirements(
         self, item: str, *, plant: str | None = None, need_by: dt.date | None = None
