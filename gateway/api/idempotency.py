@@ -95,7 +95,8 @@ class IdempotentRoute(APIRoute):
         if "POST" in methods:
             dependencies: Sequence[Any] = kwargs.get("dependencies") or []
             kwargs["dependencies"] = [*dependencies, Depends(idempotency_key)]
-            kwargs["responses"] = {**problems.responses(409), **(kwargs.get("responses") or {})}
+            # 400: a body that cannot be parsed at all; 409: an Idempotency-Key reused.
+            kwargs["responses"] = {**problems.responses(400, 409), **(kwargs.get("responses") or {})}
         super().__init__(path, endpoint, **kwargs)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:

@@ -1,15 +1,18 @@
 """The only place that renders errors: RFC 9457 problem+json.
 
 Our `GatewayError`s carry their status, type and title as class attributes; request validation
-errors become `/problems/invalid-request` with the field errors under `errors`; Starlette's HTTP
-errors (404 on an unknown route, 405) keep their status. OAuth errors (authlib's, at the token,
+errors become `/problems/invalid-request` with the field errors under `errors`, a body that cannot
+be parsed at all `/problems/malformed-body` (400); Starlette's other HTTP errors (404 on an unknown
+route, 405) keep their status; anything else is a 500 `/problems/internal` (logged with its
+traceback; the request's transaction was rolled back). OAuth errors (authlib's, at the token,
 introspection and revocation endpoints) become `/problems/oauth/<error>` and keep their RFC 6749
-members `error`, `error_description` (and `error_uri`) as extension members. An `AuthError` carries
-its RFC 6750 `WWW-Authenticate: Bearer` challenge.
+members `error`, `error_description` (and `error_uri`) as extension members. An `AuthError`
+carries its RFC 6750 `WWW-Authenticate: Bearer` challenge.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from http import HTTPStatus
 from typing import Any
@@ -23,6 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from gateway.errors import AuthError, GatewayError
 
 MEDIA_TYPE = "application/problem+json"
+log = logging.getLogger(__name__)
 
 
 class Problem(BaseModel):
@@ -145,17 +149,33 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     phrase = HTTPStatus(exc.status_code).phrase
+    # FastAPI's only 400: a body that cannot be parsed at all (not UTF-8, not JSON).
+    malformed = exc.status_code == 400
     return problem_response(
         exc.status_code,
-        phrase,
+        "Malformed body" if malformed else phrase,
+        type_="/problems/malformed-body" if malformed else "about:blank",
         detail=str(exc.detail) if exc.detail else phrase,
         instance=request.url.path,
         headers=exc.headers,  # e.g. Allow on a 405
     )
 
 
+async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
+    # The edge of a request: whatever went wrong is logged in full, the caller gets a problem.
+    log.error("unhandled error in %s %s", request.method, request.url.path, exc_info=exc)
+    return problem_response(
+        500,
+        "Internal error",
+        type_="/problems/internal",
+        detail="The request failed on our side and changed nothing; it was logged. Retry later.",
+        instance=request.url.path,
+    )
+
+
 def install(app: FastAPI) -> None:
     """Register the problem+json handlers on `app`."""
+    app.add_exception_handler(Exception, _unhandled)
     app.add_exception_handler(GatewayError, _gateway_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
