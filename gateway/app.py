@@ -3,8 +3,10 @@
 The OAuth 2 authorization server (`/oauth/...`, `/.well-known/...`), the supplier API
 (`/v1/supplier/...`, `/v1/edi`: a partner's client sees its own data only) and the procurement API
 (documents, receipts, purchase and production orders, exceptions, the event feed, partner status,
-the ERP imports) for internal clients. Every route but the probes, the OAuth metadata, the JWKS and
-the token endpoint needs a bearer token with the route's scope (`gateway.api.deps`).
+the ERP imports) for internal clients, and the channel endpoints (`/cxml`, `/v1/webhooks/{portal}`,
+`/as2`), which authenticate their senders by their own protocol (SharedSecret, signatures). Every
+other route but the probes, the OAuth metadata, the JWKS and the OAuth endpoints needs a bearer
+token with the route's scope (`gateway.api.deps`).
 
     app = create_app(Settings())          # the lifespan builds the Runtime and closes it
     app = create_app(runtime=runtime)     # tests: the caller's Runtime, never closed here
@@ -22,6 +24,8 @@ from starlette.middleware.cors import CORSMiddleware
 
 import gateway
 from gateway.api import problems
+from gateway.api.as2 import routes as as2
+from gateway.api.cxml import routes as cxml
 from gateway.api.documents import routes as documents
 from gateway.api.erp import routes as erp
 from gateway.api.events import routes as events
@@ -30,12 +34,14 @@ from gateway.api.health import routes as health
 from gateway.api.limits import BodySizeLimit
 from gateway.api.oauth import routes as oauth
 from gateway.api.partners import routes as partners
+from gateway.api.portal_webhooks import routes as portal_webhooks
 from gateway.api.production_orders import routes as production_orders
 from gateway.api.purchase_orders import routes as purchase_orders
 from gateway.api.services import ApiServices
 from gateway.api.supplier import routes as supplier
 from gateway.pipeline.runtime import Runtime, build_runtime
 from gateway.settings import Settings
+from gateway.worker import tasks  # noqa: F401  (registers the jobs the cXML and webhook routes enqueue)
 
 TITLE = "Supplier collaboration gateway"
 
@@ -107,6 +113,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         erp.router,
         exceptions.router,
         events.router,
+        cxml.router,
+        portal_webhooks.router,
+        as2.router,
     )
     for router in routers:
         app.include_router(router)

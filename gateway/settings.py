@@ -19,6 +19,8 @@ class BuyerIdentity(BaseModel):
     isa_id: str = "GATEWAYBUYER"
     gs_id: str = "GATEWAYBUYER"
     name: str = "Gateway Manufacturing"
+    cxml_domain: str = "NetworkID"  # our cXML From/Sender credential
+    cxml_identity: str = "GATEWAYBUYER"
 
 
 class WebhookSettings(BaseModel):
@@ -53,6 +55,29 @@ class ApiSettings(BaseModel):
     cors_origins: list[str] = []  # e.g. ["https://portal.example.com"]; empty: no CORS headers at all
 
 
+class AS2Identity(BaseModel):
+    """Our own AS2 identity. `key` and `key_password` are secret REFERENCES (`env:NAME` or
+    `file:PATH`, a relative path from the working directory), never the secret itself."""
+
+    as2_id: str = "GATEWAYBUYER"
+    key: str | None = None  # our private key (PEM), optionally followed by our certificate
+    key_password: str | None = None  # when the PEM key is encrypted
+    certificate: Path | None = None  # our public certificate (PEM), when the key file holds none
+    domain: str = "gateway.invalid"  # the right-hand side of the Message-IDs we write
+    mdn_url: str | None = None  # where partners post asynchronous MDNs (our public `/as2` URL)
+    timeout_s: float = 60.0
+    max_attempts: int = 6  # sends (and asynchronous MDN posts) before giving up
+    retry_base_s: float = 60.0  # first retry after this long, doubling per attempt
+
+
+class FileDropSettings(BaseModel):
+    """Pick-up from the partners' file-drop inboxes."""
+
+    settle_s: float = 5.0  # a file changed more recently than this is still being written: left alone
+    stale_claim_s: float = 900.0  # a pick-up claimed by a process on another host this long ago is retaken
+    interval_s: float = 10.0  # `gateway channels run` without --once: seconds between sweeps
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", env_nested_delimiter="__", extra="ignore")
 
@@ -76,6 +101,9 @@ class Settings(BaseSettings):
     def effective_issuer(self) -> str:
         """The OAuth issuer (and token audience): `oauth.issuer`, or this process's own address."""
         return (self.oauth.issuer or f"http://{self.host}:{self.port}").rstrip("/")
+
+    as2: AS2Identity = AS2Identity()
+    filedrop: FileDropSettings = FileDropSettings()
 
     @property
     def effective_database_url(self) -> str:

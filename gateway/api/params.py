@@ -11,7 +11,7 @@ import binascii
 from typing import Annotated
 
 from fastapi import Query
-from pydantic import StringConstraints
+from pydantic import AwareDatetime, BeforeValidator, StringConstraints
 
 from gateway.errors import GatewayError
 
@@ -65,3 +65,14 @@ def decode_cursor(cursor: str | None) -> str | None:
     if version != "v1" or not sep or not value.isprintable():
         raise InvalidCursorError("the cursor is not one this API gave")
     return value
+
+
+def _iso_only(value: object) -> object:
+    """Refuse a bare number: pydantic would read it as a Unix time, the contract says date-time."""
+    if isinstance(value, str) and value.strip().lstrip("+-").replace(".", "", 1).isdigit():
+        raise ValueError("an ISO 8601 date-time with an offset, not a number")
+    return value
+
+
+# A date-time with its offset, as ISO 8601 text (never a naive time, never a Unix timestamp).
+IsoDatetime = Annotated[AwareDatetime, BeforeValidator(_iso_only)]

@@ -12,7 +12,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 
 class CanonicalModel(BaseModel):
@@ -226,6 +226,10 @@ class Shipment(CanonicalModel):
     weight_unit: str | None = None
     packages: tuple[Package, ...] = ()
     lines: tuple[ShipmentLine, ...]
+    # Orders the notice says shipped complete without listing their items (a cXML
+    # ShipNoticePortion without ShipNoticeItem): intake adds their open lines from the stored PO.
+    # Left out of the serialised event when empty, so ship notices that list their items read as before.
+    complete_orders: tuple[str, ...] = Field(default=(), exclude_if=lambda v: not v)
     version: VersionStamp
 
 

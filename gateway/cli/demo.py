@@ -2,7 +2,9 @@
 
 A fresh SQLite database under the data dir, the sample partners, the sample ERP orders (850s
 written to each supplier's outbox), then the suppliers' 997s, 855s and 856s ingested in that
-order, and a summary: documents, the ledger per PO line, and the open exceptions.
+order, the cXML supplier's documents posted, the portal supplier's signed events delivered and the
+partner API's pages stored (`demo_channels.py`), and a summary: documents, the ledger per PO line,
+and the open exceptions.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from gateway.cli.demo_channels import send_samples
 from gateway.cli.ingest import ingest_files, open_runtime, render_receipts
 from gateway.pipeline import erp, views
 from gateway.settings import Settings
@@ -61,6 +64,15 @@ def run(settings: Settings, *, console: Console | None = None) -> None:
             console.print(f"  850 for PO {po} -> {partner}: {path}")
         console.print()
         render_receipts(console, ingest_files(rt, sample_files(samples), partner_id=None))
+        sent = send_samples(rt, samples)
+        table = Table(title="cXML, portal and partner API samples sent", title_justify="left")
+        for col in ("channel", "file", "receipt", "answer"):
+            table.add_column(col)
+        for item in sent:
+            table.add_row(item.channel, item.file, item.receipt_id[:8], item.answer)
+        console.print(table)
+        with session_scope(rt.sessionmaker) as session:
+            render_receipts(console, [views.receipt(session, item.receipt_id) for item in sent])
         with session_scope(rt.sessionmaker) as session:
             render_ledger(console, views.ledger_lines(session))
             render_cases(console, views.open_cases(session))

@@ -30,6 +30,10 @@ clients_app = typer.Typer(help="OAuth 2 clients of partners and internal systems
 app.add_typer(clients_app, name="clients")
 keys_app = typer.Typer(help="The keys that sign access tokens.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+channels_app = typer.Typer(
+    help="Channels: file-drop pick-up, AS2 retries, partner REST API polls.", no_args_is_help=True
+)
+app.add_typer(channels_app, name="channels")
 
 Files = Annotated[list[Path], typer.Argument(help="EDI files to read.", show_default=False)]
 PartnerOpt = Annotated[
@@ -187,6 +191,37 @@ def webhooks_list(
     raise typer.Exit(command.list_deliveries(Settings(), status=status, limit=limit, as_json=as_json))
 
 
+@channels_app.command("run")
+def channels_run(
+    once: Annotated[
+        bool, typer.Option("--once", help="One sweep, then exit (1 when a file went to error/).")
+    ] = False,
+    partner: Annotated[str | None, typer.Option("--partner", help="Only this partner's mailbox.")] = None,
+    interval: Annotated[
+        float | None,
+        typer.Option(help="Seconds between sweeps without --once (GATEWAY_FILEDROP__INTERVAL_S)."),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Pick up the files in the partners' inboxes (store, process, archive or error/); retry due AS2 sends."""
+    import gateway.cli.channels as command
+
+    raise typer.Exit(
+        command.run(Settings(), once=once, partner_id=partner, interval_s=interval, as_json=as_json)
+    )
+
+
+@channels_app.command("watch")
+def channels_watch(
+    partner: Annotated[str | None, typer.Option("--partner", help="Only this partner's mailbox.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Watch the inboxes (watchfiles) and pick up each file as it lands; Ctrl-C or SIGTERM stops."""
+    import gateway.cli.channels as command
+
+    raise typer.Exit(command.watch(Settings(), partner_id=partner, as_json=as_json))
+
+
 @app.command("reconcile")
 def reconcile_cmd(
     file: Annotated[Path, typer.Argument(help="ERP snapshot of PO lines (JSON).")],
@@ -293,6 +328,17 @@ def keys_list(as_json: JsonOpt = False) -> None:
     import gateway.cli.clients as command
 
     raise typer.Exit(command.list_keys(Settings(), as_json=as_json))
+
+
+@channels_app.command("poll")
+def channels_poll(
+    partner: Annotated[str | None, typer.Option("--partner", help="Only this partner.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Poll partner REST APIs (confirmations, shipments) once, from where the last poll stopped."""
+    import gateway.cli.poll as command
+
+    raise typer.Exit(command.run(Settings(), partner_id=partner, as_json=as_json))
 
 
 def main() -> None:

@@ -6,20 +6,15 @@ Pure: the result depends only on the map, the set and the context (no clock, no 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from gateway.errors import MappingError
-from gateway.formats.issues import Issue
 from gateway.formats.x12.model import TransactionSet
 from gateway.mapping.engine import Extraction
 from gateway.mapping.registry import CompiledMap, MapRegistry
-from gateway.mapping.targets import BUILDERS, Build, DocumentFacts, Event, MapContext
+from gateway.mapping.targets import BUILDERS, Build, DocumentFacts, MapContext
+from gateway.mapping.targets.common import MappingResult
 
-
-@dataclass(frozen=True, slots=True)
-class MappingResult:
-    events: tuple[Event, ...]
-    issues: tuple[Issue, ...]
+__all__ = ["MappingResult", "apply_x12", "translate_x12"]
 
 
 def apply_x12(compiled: CompiledMap, ts: TransactionSet, ctx: MapContext) -> MappingResult:

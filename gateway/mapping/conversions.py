@@ -1,9 +1,10 @@
 """Value conversions of the map language (`as:` and code tables), bound once per field at compile time.
 
 `converter(...)` returns the function the engine calls on each raw value a field picks, or None when
-the raw text is kept as it is (`as: str` without a code table, and `datetime`, which is combined with
-its time when the record closes: `combine_datetime`). A converter reports a value it cannot read as
-an issue at the segment and element it came from, and returns None.
+the raw text is kept as it is (`as: str` without a code table, and X12 `datetime`, which is combined
+with its time when the record closes: `combine_datetime`). A converter reports a value it cannot read
+as an issue at the place it came from (an X12 segment and element, or a tree document's node), and
+returns None. Dates are X12's (CCYYMMDD, HHMM) or, for tree documents (cXML, JSON), ISO 8601.
 """
 
 from __future__ import annotations
@@ -11,12 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
-from typing import Protocol
+from typing import Literal, Protocol
 
 from gateway.formats.issues import IssueCode, Severity
+from gateway.formats.tree import Node, parse_iso_date, parse_iso_datetime
 from gateway.formats.x12.model import Segment, parse_x12_date, parse_x12_datetime, parse_x12_time
 
 Value = str | Decimal | int | date | time | datetime | list[str]
+Anchor = Segment | Node  # where a value was found: an X12 segment, or a tree document's node
+Dates = Literal["x12", "iso"]
 
 
 class Reporter(Protocol):
@@ -24,7 +28,7 @@ class Reporter(Protocol):
         self,
         code: IssueCode,
         severity: Severity,
-        seg: Segment | None,
+        seg: Anchor | None,
         message: str,
         *,
         element: int | None = None,
@@ -32,9 +36,14 @@ class Reporter(Protocol):
         bad_value: str | None = None,
     ) -> None: ...
 
+    def label(self, seg: Anchor, element: int) -> str:
+        """How a person names the place: `ACK01`, or a node's path."""
+        ...
 
-# (reporter, raw value, its segment, its element) -> the value, or None when it was rejected (and reported)
-Converter = Callable[[Reporter, str, Segment, int], Value | None]
+
+# (reporter, raw value, where it sits, its element (0 in trees)) -> the value, or None when it was
+# rejected (and reported)
+Converter = Callable[[Reporter, str, Anchor, int], Value | None]
 
 
 def converter(
@@ -43,6 +52,8 @@ def converter(
     severity: Severity,
     table: Mapping[str, str] | None = None,
     table_name: str | None = None,
+    *,
+    dates: Dates = "x12",
 ) -> Converter | None:
     """The converter of one field (`name` and `severity` are those of its issues)."""
     if table is not None:
@@ -52,23 +63,25 @@ def converter(
     if conversion == "int":
         return _integer(name, severity)
     if conversion == "date":
-        return _date(name, severity)
+        return _date(name, severity) if dates == "x12" else _iso_date(name, severity)
     if conversion == "time":
         return _time(name, severity)
-    return None  # "str" and "datetime" keep the raw text
+    if conversion == "datetime" and dates == "iso":
+        return _iso_datetime(name, severity)
+    return None  # "str" and X12 "datetime" keep the raw text
 
 
 def _coded(name: str, severity: Severity, table: Mapping[str, str], table_name: str | None) -> Converter:
     lookup = table.get
 
-    def convert(report: Reporter, raw: str, seg: Segment, el: int) -> Value | None:
+    def convert(report: Reporter, raw: str, seg: Anchor, el: int) -> Value | None:
         code = lookup(raw)
         if code is None:
             report.issue(
                 IssueCode.UNKNOWN_CODE,
                 severity,
                 seg,
-                f"{seg.tag}{el:02d} {raw!r} is not in code table {table_name!r} ({name})",
+                f"{report.label(seg, el)} {raw!r} is not in code table {table_name!r} ({name})",
                 element=el,
                 bad_value=raw,
             )
@@ -82,7 +95,7 @@ def _parsed(
 ) -> Converter:
     """A converter that parses with `parse` (None: unreadable) and reports `code` when it fails."""
 
-    def convert(report: Reporter, raw: str, seg: Segment, el: int) -> Value | None:
+    def convert(report: Reporter, raw: str, seg: Anchor, el: int) -> Value | None:
         value = parse(raw)
         if value is None:
             report.issue(code, severity, seg, f"{name}: {raw!r} is not {what}", element=el, bad_value=raw)
@@ -117,6 +130,14 @@ def _date(name: str, severity: Severity) -> Converter:
 
 def _time(name: str, severity: Severity) -> Converter:
     return _parsed(name, severity, parse_x12_time, IssueCode.INVALID_TIME, "a time")
+
+
+def _iso_date(name: str, severity: Severity) -> Converter:
+    return _parsed(name, severity, parse_iso_date, IssueCode.INVALID_DATE, "an ISO 8601 date")
+
+
+def _iso_datetime(name: str, severity: Severity) -> Converter:
+    return _parsed(name, severity, parse_iso_datetime, IssueCode.INVALID_DATE, "an ISO 8601 date-time")
 
 
 def combine_datetime(

@@ -14,9 +14,10 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from gateway.formats.issues import Issue, IssueCode, Location, Severity
+from gateway.formats.tree import Node
 from gateway.formats.x12.model import Segment, TransactionSet
 from gateway.mapping.compile import CAPTURE, OPEN, TIME_SUFFIX, CField, CLoop, Program, State, Step
-from gateway.mapping.conversions import Value, combine_datetime
+from gateway.mapping.conversions import Anchor, Value, combine_datetime
 from gateway.mapping.spec import Role
 
 __all__ = ["Extraction", "Record"]
@@ -24,9 +25,10 @@ __all__ = ["Extraction", "Record"]
 
 @dataclass(slots=True)
 class Record:
-    """What one scope (the set header, a loop instance, an HL node) yielded."""
+    """What one scope (the set header, a loop instance, an HL node; in tree documents, the node a
+    loop iterates) yielded. The tree engine (`tree_engine.py`) fills `start`, `values` and `loops`."""
 
-    start: Segment | None = None
+    start: Anchor | None = None
     level: str = ""  # HL03 for hierarchy nodes
     role: Role | None = None
     values: dict[str, Value] = field(default_factory=dict)
@@ -76,7 +78,7 @@ class Extraction:
         self,
         code: IssueCode,
         severity: Severity,
-        seg: Segment | None,
+        seg: Anchor | None,
         message: str,
         *,
         element: int | None = None,
@@ -84,16 +86,21 @@ class Extraction:
         bad_value: str | None = None,
     ) -> None:
         ts = self.ts
+        segment = seg if isinstance(seg, Segment) else None
         loc = Location(
             file=self.file,
             interchange=ts.interchange.control_number,
             group=ts.group.control_number if ts.group is not None else None,
             transaction=ts.control_number,
-            segment_position=seg.position if seg is not None and seg.position > 0 else None,
-            segment_tag=tag or (seg.tag if seg is not None else None),
+            segment_position=segment.position if segment is not None and segment.position > 0 else None,
+            segment_tag=tag or (segment.tag if segment is not None else None),
             element=element,
+            path=seg.path if isinstance(seg, Node) else None,
         )
         self.issues.append(Issue(code, severity, loc, message, bad_value))
+
+    def label(self, seg: Anchor, element: int) -> str:
+        return f"{seg.tag}{element:02d}" if isinstance(seg, Segment) else seg.path
 
     def run(self, program: Program) -> Record:
         rec = Record()

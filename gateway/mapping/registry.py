@@ -10,6 +10,8 @@ Layout (X12 maps; other formats follow the same shape):
 `extends` and overrides are deep merges of the YAML: mappings merge key by key, anything else
 (a list of picks, a scalar) replaces, and `null` removes a key. The merged result is validated as a
 `MapSpec` with `extra="forbid"`, so a typo in an override fails at load time, not on a document.
+
+Maps whose `format` is cxml or json (tree documents) are kept in `trees` (see `tree_maps.py`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from gateway.mapping.compile import Program, compile_spec
 from gateway.mapping.outbound import OutboundMap
 from gateway.mapping.spec import MapSpec
 from gateway.mapping.targets import check_target
+from gateway.mapping.tree_maps import TREE_FORMATS, TreeMaps
 
 _FIXED_KEYS = frozenset({"format", "set_id", "target", "versions", "extends"})
 
@@ -71,7 +74,9 @@ class MapRegistry:
         specs: Mapping[str, MapSpec],
         overrides: Mapping[str, Mapping[str, Any]],
         outbound: Mapping[str, OutboundMap],
+        trees: TreeMaps | None = None,
     ) -> None:
+        self.trees = trees or TreeMaps({}, {}, merge)
         self._raw = raw
         self._specs = specs
         self._overrides = overrides
@@ -91,10 +96,14 @@ class MapRegistry:
         raw: dict[str, dict[str, Any]] = {}
         overrides: dict[str, dict[str, Any]] = {}
         outbound: dict[str, OutboundMap] = {}
+        trees: dict[str, dict[str, Any]] = {}
+        tree_overrides: dict[str, dict[str, Any]] = {}
         for path in sorted(root.glob("*/*/*.yaml")) + sorted(root.glob("*/*/overrides/*.yaml")):
             rel = path.relative_to(root).as_posix()
             data = _read(path, rel)
-            if path.parent.name == "overrides":
+            if rel.split("/")[0] in TREE_FORMATS:
+                (tree_overrides if path.parent.name == "overrides" else trees)[rel] = data
+            elif path.parent.name == "overrides":
                 if _FIXED_KEYS & data.keys():
                     raise MappingError(f"{rel}: an override may not set {sorted(_FIXED_KEYS & data.keys())}")
                 overrides[rel] = data
@@ -106,7 +115,7 @@ class MapRegistry:
             else:
                 raw[rel] = data
         specs = {rel: _validate(rel, _resolve_extends(rel, raw, ())) for rel in raw}
-        registry = cls(raw, specs, overrides, outbound)
+        registry = cls(raw, specs, overrides, outbound, TreeMaps(trees, tree_overrides, merge))
         for rel in overrides:  # every override must apply to every map of its document type
             fmt, doctype = rel.split("/")[:2]
             for key in specs:

@@ -171,6 +171,9 @@ class AS2Settings(Spec):
     as2_id: str = Field(min_length=1, max_length=128)
     url: str | None = None  # their AS2 endpoint for what we send; None: we only receive
     certificate: str  # their public certificate (PEM), relative to the partner directory
+    ca_certificate: str | None = None  # the CA chain their certificate is checked against (PEM)
+    require_signed: bool = True  # what they send must be signed (with `certificate`)
+    require_encrypted: bool = True  # what they send must be encrypted (to our certificate)
     encryption: (
         Literal["tripledes_192_cbc", "rc2_128_cbc", "aes_128_cbc", "aes_192_cbc", "aes_256_cbc"] | None
     ) = "aes_256_cbc"
@@ -198,6 +201,9 @@ class RestPollChannel(Spec):
     map: str  # the JSON map under edi_maps/, e.g. json/rest/northwind.yaml
     interval_minutes: int = Field(default=15, gt=0)
     page_size: int = Field(default=100, gt=0, le=1000)
+    cursor_param: str = "cursor"  # the query parameter that asks for the page after a cursor
+    limit_param: str = "limit"  # the query parameter that sets the page size
+    next_cursor: str = "next_cursor"  # where a page names the next page's cursor (a map path)
 
 
 class SupplierScope(StrEnum):
@@ -266,6 +272,32 @@ class Channels(Spec):
     filedrop: FileDropChannel | None = None
     as2: AS2Settings | None = None
     rest_poll: RestPollChannel | None = None
+    outbound: Literal["as2", "filedrop"] | None = Field(
+        default=None,
+        description=(
+            "How our documents (850, ORDERS, acknowledgements) reach the partner. Default: AS2 when "
+            "`as2.url` is set, else the file drop's outbox when there is one."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _outbound_is_configured(self) -> Channels:
+        if self.outbound == "as2" and (self.as2 is None or self.as2.url is None):
+            raise ValueError("outbound: as2 needs channels.as2 with a url")
+        if self.outbound == "filedrop" and self.filedrop is None:
+            raise ValueError("outbound: filedrop needs channels.filedrop")
+        return self
+
+    @property
+    def outbound_transport(self) -> Literal["as2", "filedrop", "none"]:
+        """The transport our documents go out by (see `outbound`)."""
+        if self.outbound is not None:
+            return self.outbound
+        if self.as2 is not None and self.as2.url is not None:
+            return "as2"
+        if self.filedrop is not None:
+            return "filedrop"
+        return "none"
 
 
 class PartnerConfig(Spec):

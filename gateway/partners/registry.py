@@ -22,12 +22,14 @@ Rules beyond the schema:
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
+from cryptography import x509
 from pydantic import ValidationError
 
 from gateway.errors import PartnerConfigError, UnknownPartnerError
@@ -449,13 +451,16 @@ def validate_references(
     partners_dir: Path | None = None,
     *,
     environ: Mapping[str, str] | None = None,
+    now: dt.datetime | None = None,
 ) -> list[str]:
     """Messages for every reference a partner file makes that does not resolve; empty when all do.
 
     Map overrides (`maps` values) and the JSON maps of portals and REST pollers are paths relative to
     `maps_dir` and must name an existing file inside it. With `partners_dir`, AS2 certificates must
-    exist beside the partner files and every secret reference must resolve (without showing it).
+    exist beside the partner files, be PEM X.509 certificates and be valid at `now` (default: the
+    current time), and every secret reference must resolve (without showing it).
     """
+    now = now or dt.datetime.now(dt.UTC)
     messages: list[str] = []
     for config in registry.all():
         refs = [(f"maps[{key!r}]", rel) for key, rel in sorted(config.maps.items())]
@@ -470,13 +475,31 @@ def validate_references(
                 messages.append(f"{where}: {relative!r} {problem}")
         if partners_dir is None:
             continue
-        if config.channels.as2 is not None:
-            cert = config.channels.as2.certificate
-            problem = _inside(partners_dir, cert)
-            if problem:
-                messages.append(f"{config.id}: channels.as2.certificate: {cert!r} {problem}")
+        as2 = config.channels.as2
+        if as2 is not None:
+            certs = [("certificate", as2.certificate)]
+            if as2.ca_certificate is not None:
+                certs.append(("ca_certificate", as2.ca_certificate))
+            for field, cert in certs:
+                problem = _inside(partners_dir, cert) or _certificate_problem(partners_dir / cert, now)
+                if problem:
+                    messages.append(f"{config.id}: channels.as2.{field}: {cert!r} {problem}")
         messages.extend(secrets.missing(config, base_dir=partners_dir, environ=environ))
     return messages
+
+
+def _certificate_problem(path: Path, now: dt.datetime) -> str | None:
+    """Why the PEM file at `path` is no usable certificate at `now`, or None."""
+    try:
+        certificates = x509.load_pem_x509_certificates(path.read_bytes())
+    except (OSError, ValueError) as exc:
+        return f"is not a PEM certificate ({exc})"
+    first = certificates[0]
+    if now < first.not_valid_before_utc:
+        return f"is not valid before {first.not_valid_before_utc:%Y-%m-%d}"
+    if now > first.not_valid_after_utc:
+        return f"expired on {first.not_valid_after_utc:%Y-%m-%d}"
+    return None
 
 
 def _inside(directory: Path, relative: str) -> str | None:

@@ -22,6 +22,8 @@ from gateway.kit import ids
 from gateway.pipeline import translate
 from gateway.pipeline.intake import IntakeRun, Reader
 from gateway.pipeline.intake import api as api_intake
+from gateway.pipeline.intake import cxml as cxml_intake
+from gateway.pipeline.intake import json_payload as json_intake
 from gateway.pipeline.intake import x12 as x12_intake
 from gateway.pipeline.reports import DocumentReport, ReceiptReport
 from gateway.pipeline.runtime import Runtime
@@ -35,6 +37,8 @@ PROCESS_JOB = "ingest.process_receipt"
 # One reader per format the gateway reads; a format without one is refused as unsupported.
 READERS: Mapping[detect.Format, Reader] = {
     detect.Format.X12: x12_intake.read,
+    detect.Format.CXML: cxml_intake.read,
+    detect.Format.JSON: json_intake.read,
 }
 # Channels whose receipts are always one format, whatever their first bytes look like: the supplier
 # API's JSON bodies. Their duplicates are the same bytes from the same partner.
@@ -54,27 +58,99 @@ __all__ = [
 
 
 def receive(
-    rt: Runtime, data: bytes, *, channel: str, file_name: str | None = None, partner_id: str | None = None
+    rt: Runtime,
+    data: bytes,
+    *,
+    channel: str,
+    file_name: str | None = None,
+    partner_id: str | None = None,
+    transport: dict[str, str] | None = None,
+    process: bool = True,
+    receipt_id: str | None = None,
 ) -> str:
-    """Store the bytes (committed before anything else happens) and enqueue their processing."""
+    """Store the bytes (committed before anything else happens) and enqueue their processing.
+
+    With `process=False` the receipt is only stored: a channel that must check the sender first
+    (a cXML SharedSecret, a webhook signature) then calls `release` or `refuse`. A caller that
+    passes its own `receipt_id` can tell, when this raises, whether the bytes were stored (the
+    receipt exists: processing failed after the commit) or not."""
     if partner_id is not None:
         rt.partners.get(partner_id)  # an unknown partner is refused before anything is stored
-    receipt_id = ids.new_receipt_id()
     with session_scope(rt.sessionmaker) as session:
-        ReceiptRepository(session).add(
-            id=receipt_id,
+        return add_receipt(
+            session,
+            rt,
+            data,
             channel=channel,
-            raw=data,
-            received_at=rt.clock.now(),
             file_name=file_name,
             partner_id=partner_id,
-            correlation_id=receipt_id,
+            transport=transport,
+            process=process,
+            receipt_id=receipt_id,
         )
-        ProcessingStepRepository(session).record(
-            stage=db.Stage.RECEIVED, status=db.StepStatus.OK, receipt_id=receipt_id, at=rt.clock.now()
-        )
+
+
+def add_receipt(
+    session: Session,
+    rt: Runtime,
+    data: bytes,
+    *,
+    channel: str,
+    file_name: str | None = None,
+    partner_id: str | None = None,
+    transport: dict[str, str] | None = None,
+    process: bool = True,
+    receipt_id: str | None = None,
+) -> str:
+    """`receive` inside the caller's transaction (a poller stores a page and its cursor together):
+    the receipt is processed after that transaction commits."""
+    receipt_id = receipt_id or ids.new_receipt_id()
+    ReceiptRepository(session).add(
+        id=receipt_id,
+        channel=channel,
+        raw=data,
+        received_at=rt.clock.now(),
+        file_name=file_name,
+        partner_id=partner_id,
+        correlation_id=receipt_id,
+        transport=transport,
+    )
+    ProcessingStepRepository(session).record(
+        stage=db.Stage.RECEIVED, status=db.StepStatus.OK, receipt_id=receipt_id, at=rt.clock.now()
+    )
+    if process:
         rt.jobs.enqueue_after_commit(session, PROCESS_JOB, receipt_id)
     return receipt_id
+
+
+def release(rt: Runtime, receipt_id: str, *, partner_id: str | None) -> None:
+    """A stored receipt the channel lets through (its sender verified, or its bytes to be refused by
+    the reader): name its partner, enqueue processing (inline, it is processed before this returns)."""
+    with session_scope(rt.sessionmaker) as session:
+        ReceiptRepository(session).set_status(receipt_id, db.ReceiptStatus.RECEIVED, partner_id=partner_id)
+        rt.jobs.enqueue_after_commit(session, PROCESS_JOB, receipt_id)
+
+
+def refuse(
+    rt: Runtime,
+    receipt_id: str,
+    detail: str,
+    *,
+    status: db.ReceiptStatus = db.ReceiptStatus.FAILED,
+    duplicate_of: str | None = None,
+) -> None:
+    """A stored receipt the channel will not process (bad credentials or signature, a repeated
+    webhook): its bytes stay, its status and a failed (or duplicate) step say why."""
+    now = rt.clock.now()
+    with session_scope(rt.sessionmaker) as session:
+        ReceiptRepository(session).set_status(receipt_id, status, error=detail, duplicate_of_id=duplicate_of)
+        ProcessingStepRepository(session).record(
+            stage=db.Stage.PARSED,
+            status=db.StepStatus.DUPLICATE if status is db.ReceiptStatus.DUPLICATE else db.StepStatus.FAILED,
+            receipt_id=receipt_id,
+            detail=detail,
+            at=now,
+        )
 
 
 def process_receipt(session: Session, rt: Runtime, receipt_id: str) -> ReceiptReport:

@@ -1,14 +1,24 @@
-"""Outbound X12: envelopes with persisted control numbers, delivery to the partner's outbox, and a
-record of every message sent (so a partner's 997 can be matched to the group it acknowledges).
+"""Outbound X12: envelopes with persisted control numbers, delivery by the partner's transport, and
+a record of every message sent (so a partner's 997 can be matched to the group it acknowledges).
 
 Purchase orders go out as 850s; a new revision of one the partner already has goes out as an 860
-(or as a new 850, per the partner's `x12.po_changes`)."""
+(or as a new 850, per the partner's `x12.po_changes`).
+
+`hand_over` is the one transport seam, format-neutral: bytes with a name and a content type go to
+the partner's file-drop outbox, or to its AS2 URL (built and queued in the caller's transaction,
+posted after the commit, the MDN recorded on the message row), per `channels.outbound`. EDIFACT
+writers record their `OutboundMessage` and call it the same way. Partners whose `outbound_format` is
+cxml get OrderRequests POSTed to their `cxml.order_url` instead (`cxml_orders.py`: cXML has its own
+HTTP transport and a synchronous Response); those with none get nothing (they read orders from the
+API)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
 
 from sqlalchemy.orm import Session
 
@@ -19,6 +29,7 @@ from gateway.formats.x12 import model as x12
 from gateway.formats.x12 import writer
 from gateway.mapping import Party, purchase_order_change, purchase_order_change_to_860, purchase_order_to_850
 from gateway.partners.model import PartnerConfig
+from gateway.pipeline import as2_outbound, cxml_orders
 from gateway.pipeline.runtime import Runtime
 from gateway.store import models as db
 from gateway.store.repositories.erp import PurchaseOrderRepository
@@ -67,12 +78,7 @@ def deliver_x12(
     isa = numbers.allocate(partner.id, db.ControlKind.ISA)[0]
     gs = numbers.allocate(partner.id, db.ControlKind.GS)[0] if group else 0
     content = render(isa, gs)
-    path: str | None = None
-    if partner.channels.filedrop is not None:
-        box = mailbox_for(rt.settings.data_dir, partner.channels.filedrop.root)
-        name = f"{kind.replace('+', '-')}_{isa:09d}.edi"
-        path = str(box.deliver(name, content))
-    return OutboundMessageRepository(session).add(
+    message = OutboundMessageRepository(session).add(
         id=str(uuid.uuid4()),
         partner_id=partner.id,
         kind=kind,
@@ -81,15 +87,76 @@ def deliver_x12(
         interchange_control=f"{isa:09d}",
         group_control=str(gs) if group else None,
         set_controls=set_controls,
-        path=path,
         status=db.OutboundStatus.WRITTEN,
         at=now,
     )
+    name = f"{kind.replace('+', '-')}_{isa:09d}.edi"
+    hand_over(session, rt, partner, message, Outgoing(name, content.encode("utf-8"), X12_CONTENT_TYPE))
+    return message
 
 
-def send_purchase_order(session: Session, rt: Runtime, po: canonical.PurchaseOrder) -> db.OutboundMessage:
-    """Write the PO as an 850 in the partner's release to its outbox; the PO is marked sent."""
+X12_CONTENT_TYPE = "application/edi-x12"
+EDIFACT_CONTENT_TYPE = "application/edifact"
+XML_CONTENT_TYPE = "application/xml"
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """What goes to a partner, whatever its format: a file name, the bytes, their MIME type."""
+
+    name: str
+    content: bytes
+    content_type: str
+
+
+@dataclass(frozen=True)
+class Handover:
+    transport: Literal["filedrop", "as2", "none"]
+    path: str | None = None  # the outbox file (file drop)
+    as2_message_id: str | None = None  # the as2_message row (AS2)
+
+
+def hand_over(
+    session: Session, rt: Runtime, partner: PartnerConfig, message: db.OutboundMessage, outgoing: Outgoing
+) -> Handover:
+    """Deliver `outgoing` for the recorded `message` by the partner's transport (`channels.outbound`,
+    by default AS2 when `channels.as2.url` is set, else the file drop): the file is written to the
+    outbox now; an AS2 message is built and stored now and posted after the commit. The message row
+    gets the transport, and the path or the MDN status ("pending", then the MDN's disposition)."""
+    transport = partner.channels.outbound_transport
+    if transport == "filedrop":
+        assert partner.channels.filedrop is not None
+        box = mailbox_for(rt.settings.data_dir, partner.channels.filedrop.root)
+        path = str(box.deliver(outgoing.name, outgoing.content))
+        message.transport, message.path = "filedrop", path
+        session.flush()
+        return Handover("filedrop", path=path)
+    if transport == "as2":
+        message.transport = "as2"
+        row = as2_outbound.queue(
+            session,
+            rt,
+            partner,
+            message,
+            name=outgoing.name,
+            content=outgoing.content,
+            content_type=outgoing.content_type,
+        )
+        return Handover("as2", as2_message_id=row.id)
+    return Handover("none")
+
+
+def send_purchase_order(
+    session: Session, rt: Runtime, po: canonical.PurchaseOrder
+) -> db.OutboundMessage | None:
+    """Send the PO the way the partner takes orders (`outbound_format`): an 850 in its release to
+    its outbox, or a cXML OrderRequest POSTed to its `cxml.order_url`; the PO is marked sent. None
+    for a partner that takes no orders by message (it reads them from the API)."""
     partner = rt.partners.get(po.partner_id)
+    if partner.outbound_format == "none":
+        return None
+    if partner.outbound_format == "cxml":
+        return cxml_orders.send_order(session, rt, partner, po)
     if partner.x12 is None:
         raise PartnerConfigError(f"partner {partner.id} has no x12 settings to send an 850")
     version = partner.x12.version
@@ -117,6 +184,10 @@ def send_purchase_order_change(
     None when no line changed (an 860 without POC loops says nothing), so nothing is written.
     """
     partner = rt.partners.get(after.partner_id)
+    if partner.outbound_format == "none":
+        return None
+    if partner.outbound_format == "cxml":  # cXML updates carry the whole order again
+        return cxml_orders.send_order(session, rt, partner, after, operation="update")
     if partner.x12 is None:
         raise PartnerConfigError(f"partner {partner.id} has no x12 settings to send a PO change")
     if partner.x12.po_changes == "850":

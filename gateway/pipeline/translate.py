@@ -217,9 +217,25 @@ def x12_documents(source: BinaryIO, ctx: TranslateContext) -> Iterator[Translate
             yield EnvelopeNote(item.issues)
 
 
+def cxml_documents(source: BinaryIO, ctx: TranslateContext) -> Iterator[Translated]:
+    """cXML (see `tree_translate.py`, which builds on this module's types)."""
+    from gateway.pipeline import tree_translate
+
+    return tree_translate.cxml_documents(source, ctx)
+
+
+def json_documents(source: BinaryIO, ctx: TranslateContext) -> Iterator[Translated]:
+    """JSON payloads, read with the forced partner's map (see `tree_translate.py`)."""
+    from gateway.pipeline import tree_translate
+
+    return tree_translate.json_documents(source, ctx)
+
+
 # One translator per format the gateway reads (the CLI's `translate` and `partners test` use these).
 TRANSLATORS: Mapping[detect.Format, Translator] = {
     detect.Format.X12: x12_documents,
+    detect.Format.CXML: cxml_documents,
+    detect.Format.JSON: json_documents,
 }
 
 

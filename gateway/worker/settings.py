@@ -38,7 +38,8 @@ DEFAULT_TASK_MODULES = ("gateway.worker.tasks",)
 # Cron jobs: registered task name -> when it runs (arq `cron` keywords). The SLA monitors look for
 # missing 997s, 855s and shipments every quarter of an hour; the webhook sweep fans out and
 # delivers every minute; the ERP reconciliation runs nightly (it does nothing without a configured
-# snapshot). Each task is safe to run twice.
+# snapshot); the partner API sweep looks every minute for partners whose `interval_minutes` has
+# passed and queues their polls. Each task is safe to run twice.
 @dataclass(frozen=True)
 class Schedule:
     """When a cron job runs (arq `cron` fields; None means every)."""
@@ -51,6 +52,7 @@ CRON_SCHEDULE: dict[str, Schedule] = {
     "monitors.run": Schedule(minute={0, 15, 30, 45}),
     "webhooks.sweep": Schedule(),
     "reconcile.run": Schedule(hour={2}, minute={30}),
+    "rest_poll.sweep": Schedule(),
 }
 
 

@@ -57,8 +57,13 @@ def partner_file(partner_id: str, isa_id: str, *, clients: list[dict[str, Any]],
 
 
 def write_tenants(directory: Path, repo_partners: Path) -> Tenants:
-    """Copy the repository's partner files into `directory` and add the test's own partners."""
+    """Copy the repository's partner files into `directory` and add the test's own partners. The
+    copies' secret references (`file:../samples/secrets/...`) resolve through a link to the
+    repository's samples beside the copy."""
     shutil.copytree(repo_partners, directory, dirs_exist_ok=True)
+    samples = directory.parent / "samples"
+    if not samples.exists():
+        samples.symlink_to(repo_partners.parent / "samples", target_is_directory=True)
     token = uuid.uuid4().hex[:10]
     key = ECKey.generate_key("P-256", private=True)
     tenants = Tenants(

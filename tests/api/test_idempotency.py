@@ -22,8 +22,17 @@ from tests.db_fixtures import unique_id
 pytestmark = pytest.mark.anyio
 
 # The OAuth endpoints are RFC 6749/7009/7662 protocol endpoints, not resources: a token request is
-# answered afresh each time (a replayed token response would hand out a token twice).
-NOT_IDEMPOTENT = {("POST", "/oauth/token"), ("POST", "/oauth/introspect"), ("POST", "/oauth/revoke")}
+# answered afresh each time (a replayed token response would hand out a token twice). The channel
+# endpoints have no OAuth client to scope a key to; they de-duplicate by their protocol's own ids
+# (cXML payloadID, webhook-id, AS2 Message-ID).
+NOT_IDEMPOTENT = {
+    ("POST", "/oauth/token"),
+    ("POST", "/oauth/introspect"),
+    ("POST", "/oauth/revoke"),
+    ("POST", "/cxml"),
+    ("POST", "/v1/webhooks/{portal}"),
+    ("POST", "/as2"),
+}
 
 Request = dict[str, Any]
 X12 = {"content-type": "application/edi-x12"}

@@ -153,6 +153,38 @@ async def revoke(world: World) -> None:
     assert still.status_code == 200  # B's token works: A could not revoke it
 
 
+def _cxml_confirmation(po_number: str) -> bytes:
+    """A cXML ConfirmationRequest about `po_number` from credentials no partner file names."""
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<cXML payloadID="tenancy@probe" timestamp="2026-03-02T09:00:00+00:00">
+  <Header>
+    <From><Credential domain="NetworkID"><Identity>nobody-we-know</Identity></Credential></From>
+    <To><Credential domain="NetworkID"><Identity>GATEWAYBUYER</Identity></Credential></To>
+    <Sender><Credential domain="NetworkID"><Identity>nobody-we-know</Identity>
+      <SharedSecret>guess</SharedSecret></Credential><UserAgent>probe</UserAgent></Sender>
+  </Header>
+  <Request><ConfirmationRequest>
+    <ConfirmationHeader type="accept" noticeDate="2026-03-02T09:00:00+00:00"/>
+    <OrderReference orderID="{po_number}"><DocumentReference payloadID="x"/></OrderReference>
+  </ConfirmationRequest></Request>
+</cXML>""".encode()
+
+
+def channel(path: Callable[[World], str], body: Callable[[World], bytes], content_type: str) -> Probe:
+    """A channel endpoint authenticated by its own credentials (cXML SharedSecret, webhook or AS2
+    signatures), not by OAuth: A's bearer token opens nothing, a body about B's order changes nothing."""
+
+    async def probe(world: World) -> None:
+        response = await world.as_a(
+            "POST", path(world), content=body(world), headers={"content-type": content_type}
+        )
+        refused = response.status_code >= 400 or '<Status code="401"' in response.text
+        assert refused, response.text
+        assert_nothing_of_b(world, response)
+
+    return probe
+
+
 def _b_po(w: World) -> str:
     return f"/v1/purchase-orders/{w.b.po_number}?partner_id={w.b.partner_id}"
 
@@ -203,6 +235,16 @@ PROBES: dict[tuple[str, str], Probe] = {
         "POST", _b_case("/notes"), json={"actor": "a", "note": "n"}
     ),
     ("GET", "/v1/events"): internal("GET", lambda w: "/v1/events"),
+    # channels with their own credentials: a bearer token is not one
+    ("POST", "/cxml"): channel(lambda w: "/cxml", lambda w: _cxml_confirmation(w.b.po_number), "text/xml"),
+    ("POST", "/v1/webhooks/{portal}"): channel(
+        lambda w: "/v1/webhooks/supplyhub",
+        lambda w: b'{"type": "order.confirmed", "po_number": "%s"}' % w.b.po_number.encode(),
+        "application/json",
+    ),
+    ("POST", "/as2"): channel(
+        lambda w: "/as2", lambda w: x12_855(w.b.isa_id, w.b.po_number), "application/edi-x12"
+    ),
     # OAuth: A's credentials get nothing of B's
     ("POST", "/oauth/token"): token,
     ("POST", "/oauth/introspect"): introspect,

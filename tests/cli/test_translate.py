@@ -103,7 +103,20 @@ def test_erp_import_then_ingest_json_reports_the_receipts(cli: CliRunner, tmp_pa
     imported = invoke(cli, "erp", "import", str(SAMPLES / "erp" / "orders.json"), "--json")
     assert imported.exit_code == 0, imported.stderr
     report = json.loads(imported.stdout)
-    assert report["purchase_orders"] == ["4500001001", "4500001002", "4500001003"]
+    assert report["purchase_orders"] == [
+        "4500001001",
+        "4500001002",
+        "4500001003",
+        "4500004001",
+        "4500004002",
+        "4500004003",
+    ]
+    # An 850 to each X12 supplier; the cXML supplier has no order_url, the others read orders by API.
+    assert sorted(p for _, p, _ in report["sent"]) == [
+        "acme-fasteners",
+        "borealis-plastics",
+        "cascade-electronics",
+    ]
     assert report["production_orders"] == ["MO-70001", "MO-70002"]
     for _po, partner, path in report["sent"]:
         assert Path(path).is_file()
@@ -123,7 +136,7 @@ def test_erp_import_prints_a_summary(cli: CliRunner) -> None:
     result = invoke(cli, "erp", "import", str(SAMPLES / "erp" / "orders.json"))
 
     assert result.exit_code == 0, result.stderr
-    assert "imported 3 purchase orders and 2 production orders" in result.stdout
+    assert "imported 6 purchase orders and 2 production orders" in result.stdout
 
 
 def test_ingest_of_an_unreadable_file_exits_1(cli: CliRunner, tmp_path: Path) -> None:
@@ -138,7 +151,7 @@ def test_ingest_of_an_unreadable_file_exits_1(cli: CliRunner, tmp_path: Path) ->
     assert "segment 1 (ISA)" in receipt["error"]
 
 
-def test_demo_without_serving_prints_the_eleven_open_exceptions(cli: CliRunner, tmp_path: Path) -> None:
+def test_demo_without_serving_prints_the_fourteen_open_exceptions(cli: CliRunner, tmp_path: Path) -> None:
     # The demo reads ./samples (relative to the working directory, as `make demo` runs it).
     (tmp_path / "samples").symlink_to(SAMPLES, target_is_directory=True)
 
@@ -146,8 +159,9 @@ def test_demo_without_serving_prints_the_eleven_open_exceptions(cli: CliRunner, 
 
     assert result.exit_code == 0, result.stderr
     out = result.stdout
-    assert "Open exceptions (11)" in out
-    table = out[out.index("Open exceptions (11)") :]
+    # The eleven of the X12 samples, and one each from the cXML, portal and partner-API samples.
+    assert "Open exceptions (14)" in out
+    table = out[out.index("Open exceptions (14)") :]
     for kind in OPEN_TYPES:
         assert kind in table, kind
     assert (tmp_path / "var" / "gateway.db").is_file()
@@ -157,4 +171,4 @@ def test_partners_validate_exits_0(cli: CliRunner) -> None:
     result = invoke(cli, "partners", "validate")
 
     assert result.exit_code == 0, result.stderr
-    assert "3 partners valid" in result.stdout
+    assert "7 partners valid" in result.stdout

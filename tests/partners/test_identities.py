@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from gateway.partners.model import (
     X12Settings,
 )
 from gateway.partners.registry import PartnerRegistry, validate_references
+from tests.channels.certs import make_key_pair
 
 
 def edifact_partner(pid: str, unb_id: str, qualifier: str | None = None) -> PartnerConfig:
@@ -107,4 +109,13 @@ def test_validate_references_checks_certificates_json_maps_and_secrets(tmp_path:
     (maps / "json").mkdir()
     (maps / "json" / "hub.yaml").write_text("{}", encoding="utf-8")
     (partners / "hub.pem").write_text("cert", encoding="utf-8")
+    (problem,) = validate_references(PartnerRegistry([config]), maps, partners, environ={"HUB_KEY": "k"})
+    assert problem.startswith("hub: channels.as2.certificate: 'hub.pem' is not a PEM certificate")
+    pair = make_key_pair("hub", days=30)
+    (partners / "hub.pem").write_bytes(pair.certificate)
     assert validate_references(PartnerRegistry([config]), maps, partners, environ={"HUB_KEY": "k"}) == []
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=60)
+    (expired,) = validate_references(
+        PartnerRegistry([config]), maps, partners, environ={"HUB_KEY": "k"}, now=later
+    )
+    assert expired.startswith("hub: channels.as2.certificate: 'hub.pem' expired on ")

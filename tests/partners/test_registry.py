@@ -41,11 +41,22 @@ def partner(partner_id: str, isa_id: str | None = None, gs_id: str | None = None
 # ---------------------------------------------------------------- the repository's own partners
 
 
-def test_loads_the_three_demo_partners(repo_root: Path) -> None:
+def test_loads_the_demo_partners(repo_root: Path) -> None:
     registry = load_partners(repo_root / "partners")
 
-    assert [p.id for p in registry.all()] == ["acme-fasteners", "borealis-plastics", "cascade-electronics"]
-    acme, borealis, cascade = registry.all()
+    assert [p.id for p in registry.all()] == [
+        "acme-fasteners",
+        "borealis-plastics",
+        "cascade-electronics",
+        "dunmore-packaging",
+        "elmfield-textiles",
+        "fjord-metalworks",
+        "northwind-metals",
+    ]
+    acme, borealis, cascade, fjord = (
+        registry.get(p)
+        for p in ("acme-fasteners", "borealis-plastics", "cascade-electronics", "fjord-metalworks")
+    )
     assert acme.x12 is not None
     assert borealis.x12 is not None
     assert cascade.x12 is not None
@@ -58,7 +69,10 @@ def test_loads_the_three_demo_partners(repo_root: Path) -> None:
     assert cascade.x12.delimiters.segment == "\n"
     assert borealis.x12.delimiters.repetition == "{"
     assert ItemXref(buyer_item="FST-1003", supplier_item="ACF-W8", upc="071234100309") in acme.items
-    assert all(p.channels.filedrop is not None for p in registry.all())
+    with_filedrop = [p.id for p in registry.all() if p.channels.filedrop is not None]
+    assert with_filedrop == ["acme-fasteners", "borealis-plastics", "cascade-electronics"]
+    assert fjord.channels.as2 is not None
+    assert fjord.channels.outbound_transport == "as2"
 
 
 def test_demo_partners_reference_nothing_missing(repo_root: Path) -> None:

@@ -161,9 +161,21 @@ def test_the_checker_notices_broken_counts_and_control_numbers() -> None:
     ]
 
 
-def test_there_are_an_855_an_856_and_a_997_for_each_partner(registry: PartnerRegistry) -> None:
+def test_there_are_an_855_an_856_and_a_997_for_each_x12_partner(registry: PartnerRegistry) -> None:
     names = {(p.parent.name, p.name.split("_")[0]) for p in X12_FILES}
-    assert names == {(pid, doc) for pid in (c.id for c in registry.all()) for doc in ("855", "856", "997")}
+    file_drop = [c.id for c in registry.all() if c.channels.filedrop is not None]  # the demo's suppliers
+    assert names == {(pid, doc) for pid in file_drop for doc in ("855", "856", "997")}
+
+
+def test_every_other_partner_has_samples_for_its_channel(registry: PartnerRegistry) -> None:
+    speaking = {
+        "cxml": {c.id for c in registry.all() if c.cxml is not None},
+        "portal": {c.id for c in registry.all() if c.portal is not None},
+        "rest": {c.id for c in registry.all() if c.channels.rest_poll is not None},
+    }
+    for folder, partners in speaking.items():
+        have = {p.name for p in (SAMPLES / folder).iterdir() if any(p.iterdir())}
+        assert have == partners, folder
 
 
 # ---------------------------------------------------------------- every X12 sample
@@ -242,8 +254,19 @@ def test_sscc_and_upc_check_digits_are_valid(registry: PartnerRegistry) -> None:
 def test_orders_json_validates_against_the_canonical_models(
     orders: dict[str, PurchaseOrder], production: list[ProductionOrder], registry: PartnerRegistry
 ) -> None:
-    assert sorted(orders) == ["4500001001", "4500001002", "4500001003"]
-    assert {po.partner_id for po in orders.values()} == {p.id for p in registry.all()}
+    assert sorted(orders) == [
+        "4500001001",
+        "4500001002",
+        "4500001003",
+        "4500004001",  # cXML (dunmore-packaging)
+        "4500004002",  # portal (elmfield-textiles)
+        "4500004003",  # partner API (northwind-metals)
+    ]
+    assert {po.partner_id for po in orders.values()} == {
+        p.id
+        for p in registry.all()
+        if p.channels.filedrop is not None or p.cxml or p.portal or p.channels.rest_poll
+    }
     assert [p.order_id for p in production] == ["MO-70001", "MO-70002"]
 
 
@@ -288,7 +311,8 @@ def test_every_po_the_samples_name_exists_except_the_deliberately_unknown_one(
 
     assert set(named) - set(orders) == {DELIBERATELY_UNKNOWN_PO}
     assert named[DELIBERATELY_UNKNOWN_PO] == {"cascade-electronics"}
-    assert set(orders) <= set(named)
+    x12_orders = {n for n, po in orders.items() if not n.startswith("45000040")}  # 45000040xx: other channels
+    assert x12_orders <= set(named)
     for po, partners in named.items():
         if po != DELIBERATELY_UNKNOWN_PO:
             assert partners == {orders[po].partner_id}

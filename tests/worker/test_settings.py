@@ -33,6 +33,7 @@ def test_the_worker_settings_carry_the_cron_jobs() -> None:
     assert [job.name for job in options["cron_jobs"]] == [
         "cron:monitors.run",
         "cron:reconcile.run",
+        "cron:rest_poll.sweep",
         "cron:webhooks.sweep",
     ]
 

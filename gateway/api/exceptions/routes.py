@@ -7,14 +7,13 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Query, status
-from pydantic import AwareDatetime
 from sqlalchemy.orm import Session
 
 from gateway.api import problems
 from gateway.api.deps import DbSession, ProcurementRead, ProcurementWrite, RuntimeDep
 from gateway.api.exceptions import schemas
 from gateway.api.idempotency import IdempotentRoute
-from gateway.api.params import DEFAULT_LIMIT, Key, Limit, Offset, PartnerFilter, next_offset
+from gateway.api.params import DEFAULT_LIMIT, IsoDatetime, Key, Limit, Offset, PartnerFilter, next_offset
 from gateway.canonical.exceptions import ExceptionStatus, ExceptionType, OwnerRole, Severity
 from gateway.store import models as db
 from gateway.store import repositories as repo
@@ -46,7 +45,7 @@ def list_exceptions(
         Key | None, Query(description="Only exceptions naming this production order as impacted.")
     ] = None,
     opened_before: Annotated[
-        AwareDatetime | None, Query(description="Only exceptions opened before this time (with offset).")
+        IsoDatetime | None, Query(description="Only exceptions opened before this time (with offset).")
     ] = None,
     min_age_hours: Annotated[
         int | None, Query(ge=0, le=24 * 366 * 10, description="Only exceptions at least this many hours old.")

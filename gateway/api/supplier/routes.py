@@ -21,7 +21,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -37,7 +36,7 @@ from gateway.api.deps import (
 )
 from gateway.api.documents.schemas import IssueRead
 from gateway.api.idempotency import IdempotentRoute
-from gateway.api.params import DEFAULT_LIMIT, Cursor, Key, Limit, decode_cursor, encode_cursor
+from gateway.api.params import DEFAULT_LIMIT, Cursor, IsoDatetime, Key, Limit, decode_cursor, encode_cursor
 from gateway.api.purchase_orders.schemas import PurchaseOrderLineRead, is_open
 from gateway.api.supplier import schemas
 from gateway.canonical.exceptions import ExceptionStatus, ExceptionType
@@ -120,7 +119,7 @@ def list_purchase_orders(
     requested_from: Annotated[dt.date | None, Query(description="Lines requested on or after.")] = None,
     requested_to: Annotated[dt.date | None, Query(description="Lines requested on or before.")] = None,
     updated_since: Annotated[
-        AwareDatetime | None, Query(description="Orders changed since (with offset).")
+        IsoDatetime | None, Query(description="Orders changed since (with offset).")
     ] = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,

@@ -7,11 +7,11 @@ would build invalid models is refused at load time.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from types import ModuleType
 
 from gateway.mapping.spec import MapSpec
-from gateway.mapping.targets import commitment, functional_ack, purchase_order, shipment
+from gateway.mapping.targets import commitment, functional_ack, purchase_order, shipment, shipment_orders
 from gateway.mapping.targets.common import Build, DocumentFacts, Event, IssueSink, MapContext
 
 TARGETS: Mapping[str, ModuleType] = {
@@ -26,18 +26,43 @@ BUILDERS: Mapping[str, Callable[[Build], Sequence[Event]]] = {
 }
 
 
+# Tree documents (cXML, JSON): commitments read the same record fields as from an 855; ship notices
+# list orders and items instead of an HL tree.
+TREE_TARGETS: Mapping[str, ModuleType] = {"commitment": commitment, "shipment": shipment_orders}
+TREE_BUILDERS: Mapping[str, Callable[[Build], Sequence[Event]]] = {
+    name: module.build for name, module in TREE_TARGETS.items()
+}
+
+
 def check_target(spec: MapSpec) -> list[str]:
     """What keeps this map from feeding its target's builder (empty when it fits)."""
-    module = TARGETS[spec.target]
+    return check_fit(TARGETS[spec.target], spec.target, spec.code_tables, spec.fields)
+
+
+def check_fit(
+    module: ModuleType, target: str, code_tables: Mapping[str, Mapping[str, str]], fields: Collection[str]
+) -> list[str]:
+    """What keeps a map's tables and header fields from feeding a builder module (empty when fine)."""
     problems = []
     tables: Mapping[str, frozenset[str]] = module.TABLES
     for name, allowed in tables.items():
-        bad = sorted(v for v in spec.code_tables.get(name, {}).values() if v not in allowed)
+        bad = sorted(v for v in code_tables.get(name, {}).values() if v not in allowed)
         if bad:
-            problems.append(f"code table {name!r} yields {bad}; {spec.target} accepts {sorted(allowed)}")
-    fields: Sequence[str] = module.FIELDS
-    problems += [f"{spec.target} needs header field {f!r}" for f in fields if f not in spec.fields]
+            problems.append(f"code table {name!r} yields {bad}; {target} accepts {sorted(allowed)}")
+    needed: Sequence[str] = module.FIELDS
+    problems += [f"{target} needs header field {f!r}" for f in needed if f not in fields]
     return problems
 
 
-__all__ = ["BUILDERS", "Build", "DocumentFacts", "Event", "IssueSink", "MapContext", "check_target"]
+__all__ = [
+    "BUILDERS",
+    "TREE_BUILDERS",
+    "TREE_TARGETS",
+    "Build",
+    "DocumentFacts",
+    "Event",
+    "IssueSink",
+    "MapContext",
+    "check_fit",
+    "check_target",
+]

@@ -50,7 +50,7 @@ def build(b: Build) -> list[canonical.Commitment]:
     po_number = root.text("po_number")
     occurred_at = b.occurred_at(root)
     if po_number is None or occurred_at is None:
-        b.fail(None, "855 without a PO number or a date: no commitment recorded")
+        b.fail(None, "acknowledgment without a PO number or a date: no commitment recorded")
         return []
     header_status = _status(root.text("header_status"))
     common = {

@@ -11,12 +11,20 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from gateway.canonical import models as canonical
-from gateway.formats.issues import IssueCode, Severity
+from gateway.formats.issues import Issue, IssueCode, Severity
 from gateway.formats.x12.model import TransactionSet
 from gateway.mapping.conversions import Reporter
 from gateway.mapping.engine import Record
 
 Event = canonical.Commitment | canonical.Shipment | canonical.FunctionalAck | canonical.PurchaseOrder
+
+
+@dataclass(frozen=True, slots=True)
+class MappingResult:
+    """What applying a map to one document gave: its events, and every issue found on the way."""
+
+    events: tuple[Event, ...]
+    issues: tuple[Issue, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,8 +83,14 @@ class Build:
         return value
 
     def stamp(self, issued_at: datetime) -> canonical.VersionStamp:
+        """The event's version stamp. A map may name the document's own revision number as the header
+        field `sequence` (cXML ConfirmationHeader@version, a portal's revision); it then breaks ties
+        instead of the envelope's sequence."""
+        sequence = self.root.integer("sequence")
         return canonical.VersionStamp(
-            issued_at=issued_at, sequence=self.facts.sequence, source=self.facts.source
+            issued_at=issued_at,
+            sequence=self.facts.sequence if sequence is None else sequence,
+            source=self.facts.source,
         )
 
     def fail(self, rec: Record | None, message: str) -> None:

@@ -18,6 +18,7 @@ from typing import NamedTuple, TypeVar
 
 from gateway.canonical import models as canonical
 from gateway.formats.issues import IssueCode, Severity
+from gateway.formats.x12.model import Segment
 from gateway.mapping.engine import Record
 from gateway.mapping.targets.common import Build
 
@@ -194,7 +195,7 @@ def _check_tree(b: Build, nodes: list[Record]) -> list[_Link]:
     previous = -1
     for node in nodes:
         seg = node.start
-        assert seg is not None
+        assert isinstance(seg, Segment)  # HL nodes are X12 segments
         els = seg.elements
         hl_id = els[0].strip() if els else ""
         parent_id = els[1].strip() if len(els) > 1 else ""

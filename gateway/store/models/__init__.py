@@ -4,7 +4,9 @@ Import by module: `from gateway.store import models as db`, then `db.Receipt`, `
 """
 
 from gateway.store.base import Base
+from gateway.store.models.as2 import AS2Mdn, AS2Message, AS2Status, MdnDelivery
 from gateway.store.models.cases import ExceptionCase, ExceptionHistory
+from gateway.store.models.channels import PollCursor, PortalWebhook
 from gateway.store.models.erp import (
     ComponentRequirement,
     ProductionOrder,
@@ -40,6 +42,9 @@ from gateway.store.models.webhooks import DeliveryStatus, WebhookAttempt, Webhoo
 metadata = Base.metadata
 
 __all__ = [
+    "AS2Mdn",
+    "AS2Message",
+    "AS2Status",
     "Base",
     "ClientAssertion",
     "Commitment",
@@ -56,11 +61,14 @@ __all__ = [
     "IdempotencyRecord",
     "Interchange",
     "InterchangeStatus",
+    "MdnDelivery",
     "OAuthClient",
     "OAuthToken",
     "OutboundMessage",
     "OutboundStatus",
     "OutboxEvent",
+    "PollCursor",
+    "PortalWebhook",
     "ProcessingStep",
     "ProductionOrder",
     "PurchaseOrder",

@@ -78,6 +78,9 @@ class Receipt(Base):
     duplicate_of_id: Mapped[str | None] = mapped_column(ForeignKey("receipt.id"))
     error: Mapped[str | None] = mapped_column(Text)
     correlation_id: Mapped[str | None] = mapped_column(String(64))
+    # What the channel knew besides the bytes: a portal and its webhook id, a polled resource and
+    # cursor, a cXML post's remote address. None for files.
+    transport: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
 
 
 class Interchange(Base):
@@ -94,7 +97,7 @@ class Interchange(Base):
     format: Mapped[str] = mapped_column(String(16))
     sender: Mapped[str] = mapped_column(String(64))
     receiver: Mapped[str] = mapped_column(String(64))
-    control_number: Mapped[str] = mapped_column(String(32))
+    control_number: Mapped[str] = mapped_column(String(255))  # ISA13, UNB 0020, a cXML payloadID
     is_test: Mapped[bool] = mapped_column(Boolean, default=False)
     prepared_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     status: Mapped[InterchangeStatus] = mapped_column(StrEnumType(InterchangeStatus))
@@ -117,7 +120,7 @@ class Document(Base):
     doc_type: Mapped[str] = mapped_column(String(32))
     version: Mapped[str | None] = mapped_column(String(16))
     group_control: Mapped[str | None] = mapped_column(String(32))
-    set_control: Mapped[str | None] = mapped_column(String(32))
+    set_control: Mapped[str | None] = mapped_column(String(255))
     status: Mapped[DocumentStatus] = mapped_column(StrEnumType(DocumentStatus))
     issues: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
     correlation_id: Mapped[str | None] = mapped_column(String(64))

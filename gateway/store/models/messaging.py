@@ -19,6 +19,7 @@ class OutboundStatus(StrEnum):
     ACCEPTED = "accepted"
     ACCEPTED_WITH_ERRORS = "accepted_with_errors"
     REJECTED = "rejected"
+    FAILED = "failed"  # the transport could not deliver it (see mdn_status)
 
 
 class ControlKind(StrEnum):
@@ -64,6 +65,8 @@ class OutboundMessage(Base):
     set_controls: Mapped[list[str]] = mapped_column(JSONType, default=list)
     content: Mapped[str] = mapped_column(Text)
     path: Mapped[str | None] = mapped_column(String(1024))
+    transport: Mapped[str | None] = mapped_column(String(16))  # filedrop, as2, or None (not delivered)
+    mdn_status: Mapped[str | None] = mapped_column(String(255))  # AS2: pending, or the MDN's disposition
     status: Mapped[OutboundStatus] = mapped_column(StrEnumType(OutboundStatus))
     ack_document_id: Mapped[str | None] = mapped_column(String(36))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

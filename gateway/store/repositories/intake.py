@@ -29,6 +29,7 @@ class ReceiptRepository(Repository):
         correlation_id: str | None = None,
         status: db.ReceiptStatus = db.ReceiptStatus.RECEIVED,
         duplicate_of_id: str | None = None,
+        transport: dict[str, str] | None = None,
     ) -> db.Receipt:
         """Store the bytes as received; `content_sha256` and `size` are computed here."""
         row = db.Receipt(
@@ -43,6 +44,7 @@ class ReceiptRepository(Repository):
             status=status,
             duplicate_of_id=duplicate_of_id,
             correlation_id=correlation_id,
+            transport=transport,
         )
         self.session.add(row)
         self.session.flush()

@@ -132,8 +132,10 @@ class OutboundMessageRepository(Repository):
         path: str | None = None,
         status: db.OutboundStatus = db.OutboundStatus.WRITTEN,
         at: dt.datetime | None = None,
+        transport: str | None = None,
     ) -> db.OutboundMessage:
         row = db.OutboundMessage(
+            transport=transport,
             id=id,
             partner_id=partner_id,
             kind=kind,
@@ -183,11 +185,14 @@ class OutboundMessageRepository(Repository):
         path: str | None = None,
         ack_document_id: str | None = None,
         acked_at: dt.datetime | None = None,
+        mdn_status: str | None = None,
     ) -> db.OutboundMessage:
         row = self.get(message_id)
         if row is None:
             raise NotFoundError(f"outbound message {message_id} does not exist")
         row.status = status
+        if mdn_status is not None:
+            row.mdn_status = mdn_status[:255]
         if path is not None:
             row.path = path
         if ack_document_id is not None:

@@ -5,7 +5,7 @@ Five new tables and an index on `exception_case.document_id` (the trace from a d
 cases it opened); nothing else changes: safe to apply while the old code runs.
 
 Revision ID: 028af2e20996
-Revises: 773c75414cdd
+Revises: 5d0c2e7a9f14
 Create Date: 2026-12-01 16:05:16+00:00
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "028af2e20996"
-down_revision: str | None = "773c75414cdd"
+down_revision: str | None = "5d0c2e7a9f14"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,1 @@
+"""`POST /cxml`: partners' cXML requests in, the synchronous cXML Response out."""

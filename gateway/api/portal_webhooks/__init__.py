@@ -1,0 +1,1 @@
+"""`POST /v1/webhooks/{portal}`: supplier portals' signed JSON events in."""

@@ -1,0 +1,94 @@
+"""A Shipment from a ship notice that lists orders and their items (cXML ShipNoticeRequest, portal
+and partner-API JSON), where X12's 856 has its HL tree.
+
+Record shape (tree maps): header fields as for the 856 (`shipment_id`, `occurred_at`, `purpose`
+through the `purpose` table, `ship_date`, `expected_delivery`, `carrier`, `tracking_number`, ...);
+an `order` loop (`po_number`) with a `line` loop (`line_number`, `quantity`, `unit`, `buyer_item`,
+`supplier_item`, `upc`, `lot`, `serials`, `sscc`); lines may also sit directly under the header
+with their own `po_number`; a `package` loop (`sscc`, `level`).
+
+An order without lines means the whole order shipped (cXML ShipNoticePortion without
+ShipNoticeItem): its PO number goes into `complete_orders`, for intake to expand from the stored
+order. A delete notice carries no lines.
+"""
+
+from __future__ import annotations
+
+from gateway.canonical import models as canonical
+from gateway.mapping.engine import Record
+from gateway.mapping.targets.common import Build
+
+TABLES = {"purpose": frozenset(canonical.ShipmentPurpose)}
+FIELDS = ("shipment_id", "occurred_at")
+
+_PURPOSES = {p.value: p for p in canonical.ShipmentPurpose}
+
+
+def build(b: Build) -> list[canonical.Shipment]:
+    root = b.root
+    shipment_id = root.text("shipment_id")
+    occurred_at = b.occurred_at(root)
+    if shipment_id is None or occurred_at is None:
+        b.fail(None, "ship notice without a shipment id or a date: no shipment recorded")
+        return []
+    purpose = _PURPOSES.get(root.text("purpose") or "original", canonical.ShipmentPurpose.ORIGINAL)
+    lines: list[canonical.ShipmentLine] = []
+    complete: list[str] = []
+    for order in root.children("order"):
+        po_number = order.text("po_number")
+        if po_number is None:
+            b.fail(order, "order without a PO number: its items are skipped")
+            continue
+        items = order.children("line")
+        if not items:
+            if po_number not in complete:
+                complete.append(po_number)
+            continue
+        lines += [line for item in items if (line := _line(b, item, po_number)) is not None]
+    lines += [line for item in root.children("line") if (line := _line(b, item, None)) is not None]
+    weight = root.decimal("gross_weight")
+    return [
+        canonical.Shipment(
+            partner_id=b.ctx.partner_id,
+            document_id=b.ctx.document_id,
+            occurred_at=occurred_at,
+            shipment_id=shipment_id,
+            purpose=purpose,
+            ship_date=root.day("ship_date"),
+            expected_delivery=root.day("expected_delivery"),
+            carrier=root.text("carrier"),
+            tracking_number=root.text("tracking_number"),
+            bill_of_lading=root.text("bill_of_lading"),
+            ship_from=root.text("ship_from"),
+            ship_to=root.text("ship_to"),
+            gross_weight=weight,
+            weight_unit=root.text("weight_unit") if weight is not None else None,
+            packages=tuple(
+                canonical.Package(sscc=p.text("sscc"), level=p.text("level") or "pack")
+                for p in root.children("package")
+            ),
+            lines=() if purpose is canonical.ShipmentPurpose.DELETE else tuple(lines),
+            complete_orders=() if purpose is canonical.ShipmentPurpose.DELETE else tuple(complete),
+            version=b.stamp(occurred_at),
+        )
+    ]
+
+
+def _line(b: Build, item: Record, po_number: str | None) -> canonical.ShipmentLine | None:
+    po = item.text("po_number") or po_number
+    quantity, unit = item.decimal("quantity"), item.text("unit")
+    if po is None or quantity is None or unit is None:
+        b.fail(item, "shipped item without a PO number, quantity or unit: line skipped")
+        return None
+    return canonical.ShipmentLine(
+        po_number=po,
+        line_number=item.text("line_number"),
+        buyer_item=item.text("buyer_item"),
+        supplier_item=item.text("supplier_item"),
+        upc=item.text("upc"),
+        quantity=quantity,
+        unit=unit,
+        lot=item.text("lot"),
+        serials=tuple(dict.fromkeys(item.texts("serials"))),
+        sscc=item.text("sscc"),
+    )

@@ -1,0 +1,319 @@
+"""The map language for tree documents (cXML and JSON): one path syntax, loops over repeated nodes,
+code tables and conversions, as pydantic models of the `edi_maps/cxml/**` and `edi_maps/json/**`
+YAML files.
+
+A *path* picks nodes from a context node (see `gateway.formats.tree` for what the nodes are):
+
+    OrderReference/@orderID                 a child element, then its attribute
+    ConfirmationStatus/UnitPrice/Money      an element's own text
+    Extrinsic[@name=SupplierPartID]         only children whose condition holds
+    CarrierIdentifier[@domain=SCAC|scac]    several accepted values
+    lines[status]                           children that have a (non-empty) `status`
+    ../@deliveryDate                        the parent's attribute; `.` is the node itself
+    /cXML/@timestamp                        from the document root
+    *                                       any child element or member
+
+A field lists one or more paths in priority order: the first path that yields a non-empty value
+wins (`many: true` collects every value of every path). `as:` converts (str, decimal, int, date,
+datetime; dates are ISO 8601), `code:` looks the value up in a code table, `take: name` yields
+the matched node's name instead of its text (which attribute was present, say), and `required`
+makes a missing value an error. A loop names its nodes with `each` and holds fields and loops.
+
+A cXML map covers one request type and version family (`doctype: ConfirmationRequest`,
+`versions: ["1.2"]`), its paths relative to the request element. A JSON map (a portal's or a
+partner API's) holds several `kinds` of document, each chosen by a `when` condition on the payload
+(or by name, as the REST poller does), with `each` naming where its documents sit in the payload.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from gateway.formats.tree import DOCUMENT, Node
+
+Conversion = Literal["str", "decimal", "int", "date", "datetime"]
+TreeTarget = Literal["commitment", "shipment"]
+
+_NAME = r"\*|\.\.|\.|@?[A-Za-z_][\w.:-]*"
+_STEP = re.compile(rf"^(?P<name>{_NAME})(?P<conds>(?:\[[^\[\]]*\])*)$")
+_CONDITION = re.compile(r"^(?P<path>[^=]+?)\s*(?:=\s*(?P<values>.+))?$")
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """`path` has a value: one of `values`, or (without values) any text or any content at all."""
+
+    path: TreePath
+    values: frozenset[str] | None = None
+
+    def holds(self, node: Node) -> bool:
+        for found in self.path.select(node):
+            value = found.value()
+            if self.values is None:
+                if value or found.children:
+                    return True
+            elif value in self.values:
+                return True
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    name: str  # a child name (`@x` for attributes), `*`, `..` or `.`
+    conditions: tuple[Condition, ...] = ()
+
+    def apply(self, node: Node) -> list[Node]:
+        if self.name == ".":
+            found = [node]
+        elif self.name == "..":
+            found = [node.parent] if node.parent is not None else []
+        else:
+            found = list(node.named(self.name))
+        if self.conditions:
+            found = [n for n in found if all(c.holds(n) for c in self.conditions)]
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class TreePath:
+    text: str
+    steps: tuple[Step, ...]
+    absolute: bool = False
+
+    def select(self, node: Node) -> list[Node]:
+        """Every node the path reaches from `node`, in document order."""
+        current = [_root(node)] if self.absolute else [node]
+        steps = self.steps
+        if self.absolute and steps and current[0].name != DOCUMENT:
+            # An XML root is the document element, which the first step names (`/cXML/...`); a JSON
+            # root is the document itself, whose members the first step names (`/data/...`).
+            first = steps[0]
+            current = [
+                n
+                for n in current
+                if first.name in ("*", n.name) and all(c.holds(n) for c in first.conditions)
+            ]
+            steps = steps[1:]
+        for step in steps:
+            seen: set[int] = set()
+            following: list[Node] = []
+            for n in current:
+                for found in step.apply(n):
+                    if id(found) not in seen:
+                        seen.add(id(found))
+                        following.append(found)
+            current = following
+            if not current:
+                break
+        return current
+
+
+def _root(node: Node) -> Node:
+    while node.parent is not None:
+        node = node.parent
+    return node
+
+
+def parse_path(text: str) -> TreePath:
+    """Parse the path syntax of the module docstring; ValueError names what is wrong."""
+    raw = text.strip()
+    if not raw:
+        raise ValueError("a path is not empty")
+    absolute = raw.startswith("/")
+    body = raw[1:] if absolute else raw
+    parts = _split(body, text)
+    steps = []
+    for part in parts:
+        m = _STEP.match(part.strip())
+        if m is None:
+            raise ValueError(f"path {text!r}: {part!r} is not a name, '*', '.' or '..' with [conditions]")
+        conditions: list[Condition] = []
+        for inner in re.findall(r"\[([^\[\]]*)\]", m["conds"]):
+            for clause in re.split(r"\s+and\s+", inner.strip()):
+                conditions.append(_condition(clause, text))
+        steps.append(Step(m["name"], tuple(conditions)))
+    for step in steps[:-1]:
+        if step.name.startswith("@"):
+            raise ValueError(f"path {text!r}: an attribute ({step.name}) can only be the last step")
+    return TreePath(raw, tuple(steps), absolute)
+
+
+def parse_condition(text: str) -> Condition:
+    """A `when:` test: `path` (it has a value) or `path=A|B`."""
+    return _condition(text, text)
+
+
+def _condition(clause: str, text: str) -> Condition:
+    m = _CONDITION.match(clause.strip())
+    if m is None or not m["path"].strip():
+        raise ValueError(f"path {text!r}: condition {clause!r} must read 'path' or 'path=A|B'")
+    inner = parse_path(m["path"].strip())
+    if inner.absolute:
+        raise ValueError(f"path {text!r}: a condition's path is relative")
+    values = None
+    if m["values"] is not None:
+        values = frozenset(v.strip() for v in m["values"].split("|") if v.strip())
+        if not values:
+            raise ValueError(f"path {text!r}: condition {clause!r} names no value")
+    return Condition(inner, values)
+
+
+def _split(body: str, text: str) -> list[str]:
+    """`a/b[c/d=x]/e` -> ["a", "b[c/d=x]", "e"]: slashes inside brackets belong to conditions."""
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(body):
+        if ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth -= 1
+            if depth < 0:
+                raise ValueError(f"path {text!r}: ']' without '['")
+        elif ch == "/" and depth == 0:
+            parts.append(body[start:i])
+            start = i + 1
+    if depth:
+        raise ValueError(f"path {text!r}: '[' without ']'")
+    parts.append(body[start:])
+    if any(not p.strip() for p in parts):
+        raise ValueError(f"path {text!r} has an empty step")
+    return parts
+
+
+class Spec(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class TreeFieldSpec(Spec):
+    """One value to extract. A bare string (or list of strings) in YAML is shorthand for
+    `{from: <paths>}`."""
+
+    picks: tuple[str, ...] = Field(alias="from", min_length=1)
+    conversion: Conversion = Field(default="str", alias="as")
+    code: str | None = None
+    required: bool = False
+    many: bool = False
+    take: Literal["text", "name"] = "text"
+    severity: Literal["error", "warning"] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            return {"from": [data]}
+        if isinstance(data, list):
+            return {"from": data}
+        if isinstance(data, dict) and isinstance(data.get("from"), str):
+            return {**data, "from": [data["from"]]}
+        return data
+
+    @field_validator("picks")
+    @classmethod
+    def _parse(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        for text in v:
+            parse_path(text)
+        return v
+
+    @model_validator(mode="after")
+    def _coherent(self) -> TreeFieldSpec:
+        if self.code is not None and self.conversion != "str":
+            raise ValueError("a field with a code table converts with the table, not `as`")
+        if self.many and (self.code is not None or self.conversion != "str"):
+            raise ValueError("a `many` field collects texts: no `as` and no code table")
+        return self
+
+
+class TreeLoopSpec(Spec):
+    each: str
+    fields: dict[str, TreeFieldSpec] = {}
+    loops: dict[str, TreeLoopSpec] = {}
+
+    @field_validator("each")
+    @classmethod
+    def _path(cls, v: str) -> str:
+        parse_path(v)
+        return v
+
+
+class DocumentSpec(Spec):
+    """One kind of document: where it sits, what it becomes, and how its values are found."""
+
+    target: TreeTarget
+    description: str = ""
+    when: str | None = None  # a condition on the payload root that picks this kind
+    each: str = "."  # every node this path selects from the root is one document
+    code_tables: dict[str, dict[str, str]] = {}
+    fields: dict[str, TreeFieldSpec] = {}
+    loops: dict[str, TreeLoopSpec] = {}
+
+    @field_validator("each")
+    @classmethod
+    def _each(cls, v: str) -> str:
+        parse_path(v)
+        return v
+
+    @field_validator("when")
+    @classmethod
+    def _when(cls, v: str | None) -> str | None:
+        if v is not None:
+            parse_condition(v)
+        return v
+
+    @model_validator(mode="after")
+    def _tables_exist(self) -> DocumentSpec:
+        for where, name, field in walk_fields(self.fields, self.loops):
+            if field.code is not None and field.code not in self.code_tables:
+                raise ValueError(f"field {where}{name} uses code table {field.code!r}, which the map lacks")
+        return self
+
+
+class CxmlMapSpec(DocumentSpec):
+    """A cXML request map, `edi_maps/cxml/<doctype>/<family>.yaml`."""
+
+    format: Literal["cxml"]
+    doctype: str = Field(pattern=r"^[A-Z][A-Za-z]+$")
+    versions: tuple[str, ...] = Field(min_length=1)  # version families: "1.2" covers 1.2.0xx
+    extends: str | None = None
+
+
+class JsonMapSpec(Spec):
+    """A JSON map (a portal's webhooks, a partner API's pages), `edi_maps/json/<kind>/<name>.yaml`."""
+
+    format: Literal["json"]
+    description: str = ""
+    account: str | None = None  # where a portal payload names the partner's account
+    code_tables: dict[str, dict[str, str]] = {}  # shared by the kinds (a kind's own table wins)
+    kinds: dict[str, DocumentSpec] = Field(min_length=1)
+
+    @field_validator("account")
+    @classmethod
+    def _account(cls, v: str | None) -> str | None:
+        if v is not None:
+            parse_path(v)
+        return v
+
+    @model_validator(mode="before")
+    @classmethod
+    def _share_tables(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not isinstance(data.get("kinds"), dict):
+            return data
+        shared = data.get("code_tables") or {}
+        kinds = {
+            name: {**kind, "code_tables": {**shared, **(kind.get("code_tables") or {})}}
+            if isinstance(kind, dict)
+            else kind
+            for name, kind in data["kinds"].items()
+        }
+        return {**data, "kinds": kinds}
+
+
+def walk_fields(
+    fields: dict[str, TreeFieldSpec], loops: dict[str, TreeLoopSpec], prefix: str = ""
+) -> list[tuple[str, str, TreeFieldSpec]]:
+    out = [(prefix, name, f) for name, f in fields.items()]
+    for loop_name, loop in loops.items():
+        out += walk_fields(loop.fields, loop.loops, f"{prefix}{loop_name}.")
+    return out
