@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_WORKERS ?= 2
 
-.PHONY: env demo test test-quick lint fmt openapi golden bench serve worker clean
+.PHONY: env demo test test-quick lint fmt openapi golden native bench serve worker clean
 
 env: $(STAMP)
 
@@ -47,9 +47,15 @@ openapi: env
 golden: env
 	$(BIN)/pytest tests/mapping -p no:cacheprovider --update-golden
 
+## Optional: compile the hot modules with mypyc (needs a C compiler); everything also runs without it.
+native: env
+	$(BIN)/gateway native build
+
+## Throughput and peak memory of the codec and `gateway translate` (compiled build when a C compiler exists).
 bench: env
-	$(BIN)/python -m pip install --quiet pyx12 psutil
-	$(BIN)/python -m bench
+	$(BIN)/python -m pip install --quiet pyx12 psutil TigerShark
+	if command -v cc >/dev/null 2>&1; then $(BIN)/gateway native build; else $(BIN)/gateway native status; fi
+	$(BIN)/python -m bench --size-mb 20 --big-mb 100
 
 serve: env
 	$(BIN)/gateway serve
@@ -58,4 +64,5 @@ worker: env
 	$(BIN)/gateway worker
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	find gateway -name '*.so' -delete
+	rm -rf $(VENV) var build .pytest_cache .mypy_cache .ruff_cache gateway/native.json

@@ -43,13 +43,28 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON out
 
 
 @app.command()
-def translate(files: Files, partner: PartnerOpt = None) -> None:
+def translate(
+    files: Files,
+    partner: PartnerOpt = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs", "-j", min=1, help="Worker processes (default: one per CPU for files of 2 MB or more)."
+        ),
+    ] = None,
+) -> None:
     """Translate EDI files to canonical events (JSON lines on stdout); no database."""
     import gateway.cli.translate as command
 
     settings = Settings()
     raise typer.Exit(
-        command.run(files, maps_dir=settings.maps_dir, partners_dir=settings.partners_dir, partner_id=partner)
+        command.run(
+            files,
+            maps_dir=settings.maps_dir,
+            partners_dir=settings.partners_dir,
+            partner_id=partner,
+            jobs=jobs,
+        )
     )
 
 
@@ -189,6 +204,23 @@ def webhooks_list(
     import gateway.cli.webhooks as command
 
     raise typer.Exit(command.list_deliveries(Settings(), status=status, limit=limit, as_json=as_json))
+
+
+@app.command("native")
+def native_build(
+    action: Annotated[str, typer.Argument(help="build, status or clean.")] = "status",
+) -> None:
+    """The optional compiled build of the hot modules (mypyc; `build` needs a C compiler)."""
+    from gateway import native
+
+    if action not in ("build", "status", "clean"):
+        raise typer.BadParameter("use build, status or clean", param_hint="ACTION")
+    if action == "build":
+        native.build()
+    elif action == "clean":
+        native.clean()
+    mode, why = native.state()
+    typer.echo(f"gateway native modules: {mode} ({why})")
 
 
 @channels_app.command("run")

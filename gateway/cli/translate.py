@@ -3,23 +3,44 @@
 Exit status: 0 when every file was read and mapped, 1 when some transaction set was rejected by
 its issues, 2 when some file could not be read at all (a one-line typed error on stderr names
 the file and the position). Sets we have no map for are reported on stderr as skipped.
+
+Large files are mapped in worker processes (`--jobs`, by default one per CPU for files of
+`PARALLEL_BYTES` or more): this process reads and checks the envelopes and hands the sets, as the
+text the reader cut, in batches to the workers, which map them and render their JSON lines and
+issue lines; the results are written in file order, with at most a few batches in flight, so the
+output is byte for byte the serial one and memory stays bounded whatever the file's size.
 """
 
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
 import sys
+import warnings
+from collections import deque
+from collections.abc import Sequence
+from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 from gateway.errors import FormatError, GatewayError
+from gateway.formats import detect
 from gateway.formats.issues import Issue, Severity
+from gateway.formats.x12 import model as x12
 from gateway.mapping import MapRegistry
 from gateway.partners.registry import PartnerRegistry
 from gateway.pipeline import translate as pipeline
 
 EXIT_OK, EXIT_REJECTED, EXIT_UNREADABLE = 0, 1, 2
+PARALLEL_BYTES = 2_000_000  # smaller files are not worth starting workers for
+BATCH_SEGMENTS = 4_000  # segments per batch handed to a worker
+IN_FLIGHT_PER_JOB = 4  # batches queued or being mapped per worker
 _UNITS = {"x12": "set", "edifact": "message"}  # what one document is called, per format
+
+# What one batch gives back: JSON lines, stderr lines, whether a set was rejected, and the line of
+# the error that stopped the file (None when none did).
+Rendered = tuple[str, str, bool, str | None]
 
 
 def file_sha256(path: Path) -> str:
@@ -34,6 +55,33 @@ def describe_issue(issue: Issue) -> str:
     return f"{issue.severity}: {issue.code}: {issue.location.describe()}: {issue.message}"
 
 
+def describe_failure(exc: FormatError | OSError | GatewayError, name: str) -> str:
+    """The one line that says why a file could not be translated (further)."""
+    if isinstance(exc, FormatError):
+        return exc.describe() + "\n"
+    if isinstance(exc, OSError):
+        return f"{type(exc).__name__}: {name}: {exc.strerror or exc}\n"
+    return f"{type(exc).__name__}: {name}: {exc.detail}\n"
+
+
+def render_outcome(item: pipeline.DocumentOutcome, name: str) -> tuple[str, str]:
+    """The JSON lines and the stderr lines of one document."""
+    lines = []
+    if item.skipped is not None:
+        unit = _UNITS.get(item.format, "document")
+        lines.append(f"skipped: {name} {unit} {item.control_number} ({item.doc_type}): {item.skipped}\n")
+    lines += [describe_issue(issue) + "\n" for issue in item.issues]
+    if item.json_lines is not None:
+        return item.json_lines, "".join(lines)
+    return "".join([f"{event.model_dump_json()}\n" for event in item.events]), "".join(lines)
+
+
+def render_note(issues: Sequence[Issue]) -> tuple[str, bool]:
+    """The stderr lines of envelope-level issues and whether one is an error."""
+    text = "".join(describe_issue(issue) + "\n" for issue in issues)
+    return text, any(issue.severity is Severity.ERROR for issue in issues)
+
+
 def translate_files(
     files: list[Path],
     *,
@@ -42,54 +90,252 @@ def translate_files(
     partner_id: str | None,
     out: TextIO,
     err: TextIO,
+    jobs: int | None = 1,
 ) -> int:
-    """Translate each file; returns the exit status."""
+    """Translate each file; returns the exit status.
+
+    `jobs`: worker processes for large files (None: one per CPU; 1: everything in this process).
+    """
+    workers = _jobs(jobs)
+    pool: Pool | None = None
     status = EXIT_OK
-    write = out.write
-    for path in files:
-        name = str(path)
-        try:
-            sha = file_sha256(path)
-            with path.open("rb") as fp:
-                ctx = pipeline.TranslateContext(
-                    content_sha256=sha, maps=maps, partners=partners, partner_id=partner_id, file_name=name
-                )
-                for item in pipeline.documents(fp, ctx):
-                    if isinstance(item, pipeline.EnvelopeNote):
-                        for issue in item.issues:
-                            err.write(describe_issue(issue) + "\n")
-                            if issue.severity is Severity.ERROR:
-                                status = max(status, EXIT_REJECTED)
-                        continue
-                    if item.skipped is not None:
-                        unit = _UNITS.get(item.format, "document")
-                        what = f"{unit} {item.control_number} ({item.doc_type})"
-                        err.write(f"skipped: {name} {what}: {item.skipped}\n")
-                    for issue in item.issues:
-                        err.write(describe_issue(issue) + "\n")
-                    if item.rejected:
-                        status = max(status, EXIT_REJECTED)
-                    for event in item.events:
-                        write(event.model_dump_json())
-                        write("\n")
-        except FormatError as exc:
-            err.write(exc.describe() + "\n")
-            status = EXIT_UNREADABLE
-        except OSError as exc:
-            err.write(f"{type(exc).__name__}: {name}: {exc.strerror or exc}\n")
-            status = EXIT_UNREADABLE
-        except GatewayError as exc:
-            err.write(f"{type(exc).__name__}: {name}: {exc.detail}\n")
-            status = EXIT_UNREADABLE
+    try:
+        for path in files:
+            name = str(path)
+            try:
+                sha = file_sha256(path)
+                with path.open("rb") as fp:
+                    if (
+                        workers > 1
+                        and (jobs is not None or path.stat().st_size >= PARALLEL_BYTES)
+                        and pipeline.sniff(fp) is detect.Format.X12
+                    ):
+                        pool = pool or _pool(workers, maps, partners)
+                        found = _parallel(fp, pool, workers, name, sha, partners, partner_id, out, err)
+                    else:
+                        ctx = pipeline.TranslateContext(
+                            content_sha256=sha,
+                            maps=maps,
+                            partners=partners,
+                            partner_id=partner_id,
+                            file_name=name,
+                            as_json=True,
+                        )
+                        found = _serial(fp, ctx, out, err)
+                    status = max(status, found)
+            except (FormatError, OSError, GatewayError) as exc:
+                err.write(describe_failure(exc, name))
+                status = EXIT_UNREADABLE
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
     out.flush()
     return status
 
 
-def run(files: list[Path], *, maps_dir: Path, partners_dir: Path | None, partner_id: str | None) -> int:
+def _jobs(jobs: int | None) -> int:
+    if jobs is not None:
+        return max(1, jobs)
+    if not hasattr(os, "fork"):
+        return 1
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _serial(fp: BinaryIO, ctx: pipeline.TranslateContext, out: TextIO, err: TextIO) -> int:
+    status = EXIT_OK
+    name = ctx.file_name or ""
+    for item in pipeline.documents(fp, ctx):
+        if isinstance(item, pipeline.EnvelopeNote):
+            events = ""
+            lines, bad = render_note(item.issues)
+        else:
+            events, lines = render_outcome(item, name)
+            bad = item.rejected
+        if bad:
+            status = max(status, EXIT_REJECTED)
+        if lines:
+            err.write(lines)
+        if events:
+            out.write(events)
+    return status
+
+
+# -- worker processes --------------------------------------------------------------------------------
+
+# A batch of transaction sets as sent to a worker: the envelope and the partner they share, and per
+# set its checks, its place and its text (ST..SE joined with the segment terminator, which no segment
+# holds, with the offset of each segment): what pickles fastest.
+_WireSet = tuple[tuple[Issue, ...], int, int, str, list[int], bool]
+_Batch = tuple[x12.InterchangeHeader, x12.GroupHeader | None, str | None, str, list[_WireSet]]
+
+_worker_maps: MapRegistry | None = None
+_worker_partners: PartnerRegistry | None = None
+
+
+class _Stopped(Exception):
+    """A set failed in a way that ends its file (its line is written)."""
+
+
+def _pool(jobs: int, maps: MapRegistry, partners: PartnerRegistry | None) -> Pool:
+    """Workers forked from this process, so they share its loaded maps and partners as they are."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # fork() while threads run (Python 3.12+)
+        return multiprocessing.get_context("fork").Pool(jobs, _init_worker, (maps, partners))
+
+
+def _init_worker(maps: MapRegistry, partners: PartnerRegistry | None) -> None:
+    global _worker_maps, _worker_partners
+    _worker_maps, _worker_partners = maps, partners
+
+
+def _wire(ts: x12.TransactionSet) -> _WireSet:
+    segs = ts.segments
+    assert isinstance(segs, x12.SegmentList)  # as the reader makes them
+    first, pieces, starts, last, el = segs.pieces()
+    texts = [el.join((first.tag, *first.elements)), *pieces]
+    offsets = [first.offset, *starts]
+    if last is not None:
+        texts.append(el.join((last.tag, *last.elements)))
+        offsets.append(last.offset)
+    return ts.issues, ts.index, ts.ordinal, ts.delimiters.segment.join(texts), offsets, last is not None
+
+
+def _unwire(
+    interchange: x12.InterchangeHeader, group: x12.GroupHeader | None, wire: _WireSet
+) -> x12.TransactionSet:
+    issues, index, ordinal, text, offsets, closed = wire
+    delimiters = interchange.delimiters
+    el = delimiters.element
+    pieces = text.split(delimiters.segment)
+    head = pieces[0].split(el)
+    st = x12.Segment(head[0], tuple(head[1:]), 1, offsets[0])
+    se = None
+    end = len(pieces)
+    if closed:
+        tail = pieces[-1].split(el)
+        se = x12.Segment(tail[0], tuple(tail[1:]), end, offsets[-1])
+        end -= 1
+    return x12.TransactionSet(
+        interchange=interchange,
+        group=group,
+        set_id=st.get(1),
+        control_number=st.get(2),
+        segments=x12.SegmentList(st, pieces[1:end], offsets[1:end], se, el),
+        issues=issues,
+        implementation_reference=st.get(3),
+        index=index,
+        ordinal=ordinal,
+    )
+
+
+def _map_batch(name: str, sha: str, batch: _Batch) -> Rendered:
+    """In a worker: map a batch of sets and render them."""
+    maps, partners = _worker_maps, _worker_partners
+    assert maps is not None
+    interchange, group, cid, pid, sets = batch
+    config = partners.get(cid) if partners is not None and cid is not None else None
+    events: list[str] = []
+    lines: list[str] = []
+    rejected = False
+    for wire in sets:
+        ts = _unwire(interchange, group, wire)
+        try:
+            outcome = pipeline.map_set(
+                ts, config, pid, maps, content_sha256=sha, file_name=name, as_json=True
+            )
+        except GatewayError as exc:
+            return "".join(events), "".join(lines), rejected, describe_failure(exc, name)
+        text, issue_lines = render_outcome(outcome.outcome(), name)
+        events.append(text)
+        lines.append(issue_lines)
+        rejected = rejected or outcome.rejected
+    return "".join(events), "".join(lines), rejected, None
+
+
+def _parallel(
+    fp: BinaryIO,
+    pool: Pool,
+    jobs: int,
+    name: str,
+    sha: str,
+    partners: PartnerRegistry | None,
+    partner_id: str | None,
+    out: TextIO,
+    err: TextIO,
+) -> int:
+    status = EXIT_OK
+    pending: deque[AsyncResult[Rendered] | Rendered] = deque()
+    batch: list[_WireSet] = []
+    shared: tuple[x12.InterchangeHeader, x12.GroupHeader | None, str | None, str] | None = None
+    size = 0
+
+    def settle(limit: int) -> None:
+        nonlocal status
+        while len(pending) > limit:
+            entry = pending.popleft()
+            events, lines, rejected, failure = entry.get() if isinstance(entry, AsyncResult) else entry
+            if lines:
+                err.write(lines)
+            if events:
+                out.write(events)
+            if rejected:
+                status = max(status, EXIT_REJECTED)
+            if failure is not None:
+                err.write(failure)
+                status = EXIT_UNREADABLE
+                raise _Stopped
+
+    def send() -> None:
+        nonlocal batch, size
+        if batch:
+            assert shared is not None
+            pending.append(pool.apply_async(_map_batch, (name, sha, (*shared, batch))))
+            batch, size = [], 0
+            settle(jobs * IN_FLIGHT_PER_JOB)
+
+    try:
+        try:
+            for item in pipeline.read_x12(fp, partners=partners, partner_id=partner_id, file_name=name):
+                if isinstance(item, pipeline.PendingSet):
+                    ts, config, pid = item
+                    cid = config.id if config is not None else None
+                    if shared is None or not (
+                        shared[0] is ts.interchange and shared[1] is ts.group and shared[2:] == (cid, pid)
+                    ):
+                        send()
+                        shared = (ts.interchange, ts.group, cid, pid)
+                    batch.append(_wire(ts))
+                    size += len(ts.segments)
+                    if size >= BATCH_SEGMENTS:
+                        send()
+                    continue
+                if isinstance(item, x12.GroupClosed | x12.InterchangeClosed) and item.issues:
+                    lines, bad = render_note(item.issues)  # as `pipeline.x12_documents` notes them
+                    send()
+                    pending.append(("", lines, bad, None))
+            send()
+        except (FormatError, OSError, GatewayError):
+            settle(0)  # what came before the failure is written first, as in the serial order
+            raise
+        settle(0)
+    except _Stopped:
+        pass
+    return status
+
+
+def run(
+    files: list[Path],
+    *,
+    maps_dir: Path,
+    partners_dir: Path | None,
+    partner_id: str | None,
+    jobs: int | None = None,
+) -> int:
     from gateway.partners.registry import load_partners
 
     maps = MapRegistry.load(maps_dir)
     partners = load_partners(partners_dir) if partners_dir is not None and partners_dir.is_dir() else None
     return translate_files(
-        files, maps=maps, partners=partners, partner_id=partner_id, out=sys.stdout, err=sys.stderr
+        files, maps=maps, partners=partners, partner_id=partner_id, out=sys.stdout, err=sys.stderr, jobs=jobs
     )

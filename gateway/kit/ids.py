@@ -31,5 +31,22 @@ def new_receipt_id() -> ReceiptId:
 
 
 def document_id(content_sha256: str, ordinal: int) -> DocumentId:
-    """The id of the `ordinal`-th document (0-based, in file order) of a receipt."""
-    return DocumentId(str(uuid.uuid5(_NAMESPACE, f"document:{content_sha256}:{ordinal}")))
+    """The id of the `ordinal`-th document (0-based, in file order) of a receipt: the UUID 5 of
+    `document:<sha>:<ordinal>` in our namespace (the SHA-1 of the shared prefix is kept per receipt)."""
+    global _prefix
+    prefix = _prefix
+    if prefix is None or prefix[0] != content_sha256:
+        prefix = _prefix = (
+            content_sha256,
+            hashlib.sha1(_NAMESPACE.bytes + f"document:{content_sha256}:".encode(), usedforsecurity=False),
+        )
+    digest = prefix[1].copy()
+    digest.update(str(ordinal).encode())
+    b = bytearray(digest.digest()[:16])
+    b[6] = (b[6] & 0x0F) | 0x50  # version 5
+    b[8] = (b[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = b.hex()
+    return DocumentId(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
+
+
+_prefix: tuple[str, hashlib._Hash] | None = None

@@ -6,15 +6,19 @@ Pure: the result depends only on the map, the set and the context (no clock, no 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pydantic_core
 
 from gateway.errors import MappingError
+from gateway.formats.issues import Issue
 from gateway.formats.x12.model import TransactionSet
 from gateway.mapping.engine import Extraction
 from gateway.mapping.registry import CompiledMap, MapRegistry
-from gateway.mapping.targets import BUILDERS, Build, DocumentFacts, MapContext
+from gateway.mapping.targets import BUILDERS, DRAFTERS, Build, DocumentFacts, MapContext
 from gateway.mapping.targets.common import MappingResult
 
-__all__ = ["MappingResult", "apply_x12", "translate_x12"]
+__all__ = ["JsonResult", "MappingResult", "apply_x12", "apply_x12_json", "translate_x12"]
 
 
 def apply_x12(compiled: CompiledMap, ts: TransactionSet, ctx: MapContext) -> MappingResult:
@@ -27,6 +31,34 @@ def apply_x12(compiled: CompiledMap, ts: TransactionSet, ctx: MapContext) -> Map
     root = run.run(compiled.root)
     events = BUILDERS[compiled.spec.target](Build(DocumentFacts.of_x12(ts), ctx, run, root))
     return MappingResult(tuple(events), tuple(run.issues))
+
+
+@dataclass(frozen=True, slots=True)
+class JsonResult:
+    lines: str  # one JSON object per event, each followed by a newline: `event.model_dump_json()`
+    count: int
+    issues: tuple[Issue, ...]
+
+
+def apply_x12_json(compiled: CompiledMap, ts: TransactionSet, ctx: MapContext) -> JsonResult:
+    """`apply_x12` with the events as JSON lines, byte for byte their `model_dump_json()`.
+
+    Targets with drafts (`targets.DRAFTERS`) serialize the drafts directly and build no models: the
+    drafts carry the models' fields in order with values of the models' types, which validation
+    would keep as they are (tests/mapping/test_drafts.py holds every map case, corpus file and
+    generated document to that). Other targets build their models and dump them.
+    """
+    if ts.set_id != compiled.spec.set_id:
+        raise MappingError(f"map {compiled.key} reads {compiled.spec.set_id} sets, not {ts.set_id}")
+    run = Extraction(ts, ctx.file)
+    root = run.run(compiled.root)
+    build = Build(DocumentFacts.of_x12(ts), ctx, run, root)
+    drafter = DRAFTERS.get(compiled.spec.target)
+    if drafter is not None:
+        texts = [pydantic_core.to_json(d).decode() for d in drafter(build)]
+    else:
+        texts = [e.model_dump_json() for e in BUILDERS[compiled.spec.target](build)]
+    return JsonResult("".join([f"{t}\n" for t in texts]), len(texts), tuple(run.issues))
 
 
 def translate_x12(

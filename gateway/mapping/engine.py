@@ -9,13 +9,13 @@ closes), plus the steps registered for its tag there. Nothing is compiled per do
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
 from gateway.formats.issues import Issue, IssueCode, Location, Severity
 from gateway.formats.tree import Node
-from gateway.formats.x12.model import Segment, TransactionSet
+from gateway.formats.x12.model import GroupHeader, InterchangeHeader, Segment, TransactionSet
 from gateway.mapping.compile import CAPTURE, OPEN, TIME_SUFFIX, CField, CLoop, Program, State, Step
 from gateway.mapping.conversions import Anchor, Value, combine_datetime
 from gateway.mapping.spec import Role
@@ -23,19 +23,31 @@ from gateway.mapping.spec import Role
 __all__ = ["Extraction", "Record"]
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Record:
     """What one scope (the set header, a loop instance, an HL node; in tree documents, the node a
     loop iterates) yielded. The tree engine (`tree_engine.py`) fills `start`, `values` and `loops`."""
 
-    start: Anchor | None = None
-    level: str = ""  # HL03 for hierarchy nodes
-    role: Role | None = None
-    values: dict[str, Value] = field(default_factory=dict)
-    sources: dict[str, tuple[Segment, int]] = field(default_factory=dict)
-    priority: dict[str, int] = field(default_factory=dict)
-    empty: dict[str, tuple[Segment, int]] = field(default_factory=dict)
-    loops: dict[str, list[Record]] = field(default_factory=dict)
+    start: Anchor | None
+    level: str  # HL03 for hierarchy nodes
+    role: Role | None
+    values: dict[str, Value]
+    sources: dict[str, tuple[Segment, int]]
+    priority: dict[str, int]
+    empty: dict[str, tuple[Segment, int]]
+    loops: dict[str, list[Record]]
+
+    def __init__(self, start: Anchor | None = None, level: str = "", role: Role | None = None) -> None:
+        # Written out (not generated): one is made per loop instance, and a compiled build makes a
+        # handwritten __init__ native.
+        self.start = start
+        self.level = level
+        self.role = role
+        self.values = {}
+        self.sources = {}
+        self.priority = {}
+        self.empty = {}
+        self.loops = {}
 
     def text(self, name: str) -> str | None:
         v = self.values.get(name)
@@ -297,44 +309,66 @@ def _envelope(
     out: list[tuple[Segment, tuple[Step, ...]]] = []
     for tag, steps in wanted:
         if tag == "ISA":
-            i = ts.interchange
-            isa = Segment(
-                "ISA",
-                (
-                    i.authorization_qualifier,
-                    i.authorization,
-                    i.security_qualifier,
-                    i.security,
-                    i.sender_qualifier,
-                    i.sender_id,
-                    i.receiver_qualifier,
-                    i.receiver_id,
-                    i.date,
-                    i.time,
-                    i.standards_id,
-                    i.version,
-                    i.control_number,
-                    i.ack_requested,
-                    i.usage,
-                    i.delimiters.component,
-                ),
-            )
-            out.append((isa, steps))
+            out.append((_isa(ts.interchange), steps))
         elif tag == "GS" and (g := ts.group) is not None:
-            gs = Segment(
-                "GS",
-                (
-                    g.functional_id,
-                    g.application_sender,
-                    g.application_receiver,
-                    g.date,
-                    g.time,
-                    g.control_number,
-                    g.agency,
-                    g.version,
-                ),
-            )
-            out.append((gs, steps))
+            out.append((_gs(g), steps))
         elif tag == "ST" and ts.segments and ts.segments[0].tag == "ST":
             out.append((ts.segments[0], steps))
     return out
+
+
+# The sets of an interchange (a group) share its ISA (GS): the last one made is kept.
+_last_isa: tuple[InterchangeHeader, Segment] | None = None
+_last_gs: tuple[GroupHeader, Segment] | None = None
+
+
+def _isa(i: InterchangeHeader) -> Segment:
+    global _last_isa
+    last = _last_isa
+    if last is not None and last[0] is i:
+        return last[1]
+    isa = Segment(
+        "ISA",
+        (
+            i.authorization_qualifier,
+            i.authorization,
+            i.security_qualifier,
+            i.security,
+            i.sender_qualifier,
+            i.sender_id,
+            i.receiver_qualifier,
+            i.receiver_id,
+            i.date,
+            i.time,
+            i.standards_id,
+            i.version,
+            i.control_number,
+            i.ack_requested,
+            i.usage,
+            i.delimiters.component,
+        ),
+    )
+    _last_isa = (i, isa)
+    return isa
+
+
+def _gs(g: GroupHeader) -> Segment:
+    global _last_gs
+    last = _last_gs
+    if last is not None and last[0] is g:
+        return last[1]
+    gs = Segment(
+        "GS",
+        (
+            g.functional_id,
+            g.application_sender,
+            g.application_receiver,
+            g.date,
+            g.time,
+            g.control_number,
+            g.agency,
+            g.version,
+        ),
+    )
+    _last_gs = (g, gs)
+    return gs

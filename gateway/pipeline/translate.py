@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from gateway.errors import NoMapError, UnknownFormatError
 from gateway.formats import detect
@@ -19,6 +19,7 @@ from gateway.formats.x12 import reader as x12_reader
 from gateway.kit import ids
 from gateway.mapping import Event as MappedEvent
 from gateway.mapping import MapContext, MapRegistry, apply_x12
+from gateway.mapping.apply import apply_x12_json
 from gateway.partners.model import PartnerConfig
 from gateway.partners.registry import PartnerRegistry
 
@@ -40,6 +41,7 @@ class DocumentOutcome:
     events: tuple[MappedEvent, ...] = ()
     issues: tuple[Issue, ...] = ()  # the reader's and the map's
     skipped: str | None = None  # why no map applied (a document type the gateway does not read)
+    json_lines: str | None = None  # with `TranslateContext.as_json`: the events as JSON lines instead
 
     @property
     def rejected(self) -> bool:
@@ -65,6 +67,9 @@ class TranslateContext:
     partners: PartnerRegistry | None = None
     partner_id: str | None = None  # forced: the envelope is not asked
     file_name: str | None = None
+    # The events as JSON lines (`json_lines`, exactly their `model_dump_json()`), not as models, where
+    # a translator can write them without building the models (X12 commitments and shipments).
+    as_json: bool = False
 
 
 Translator = Callable[[BinaryIO, TranslateContext], Iterator[Translated]]
@@ -82,6 +87,7 @@ class SetOutcome:
     issues: tuple[Issue, ...] = ()  # the reader's and the map's
     skipped: str | None = None  # why no map applied (a set type we do not read)
     map_issues: tuple[Issue, ...] = field(default=(), repr=False)  # the map's alone, for the ack
+    json_lines: str | None = None  # with `as_json`: the events as JSON lines instead of `events`
 
     @property
     def rejected(self) -> bool:
@@ -101,6 +107,7 @@ class SetOutcome:
             events=self.events,
             issues=self.issues,
             skipped=self.skipped,
+            json_lines=self.json_lines,
         )
 
 
@@ -132,6 +139,42 @@ def partner_for(
     return None, f"{header.sender_qualifier}:{header.sender_id}"
 
 
+class PendingSet(NamedTuple):
+    """A transaction set read and checked, with the partner it is mapped for (not mapped yet)."""
+
+    ts: x12.TransactionSet
+    partner: PartnerConfig | None
+    partner_id: str
+
+
+def read_x12(
+    source: bytes | BinaryIO,
+    *,
+    partners: PartnerRegistry | None = None,
+    partner_id: str | None = None,
+    file_name: str | None = None,
+) -> Iterator[x12.X12Item | PendingSet]:
+    """Every envelope item of the file, and a `PendingSet` in place of each transaction set: the
+    reading half of `translate_x12`, for callers that map the sets elsewhere (in other processes).
+
+    Raises FormatError (from the reader) when the bytes cannot be framed as X12.
+    """
+    group: x12.GroupHeader | None = None
+    resolved: tuple[PartnerConfig | None, str] | None = None
+    for item in x12_reader.read(source, file_name=file_name):
+        if isinstance(item, x12.TransactionSet):
+            if resolved is None:
+                resolved = partner_for(item.interchange, group, partners, partner_id)
+            yield PendingSet(item, *resolved)
+            continue
+        if isinstance(item, x12.InterchangeOpened):
+            group, resolved = None, None
+        elif isinstance(item, x12.GroupOpened):
+            group = item.header
+            resolved = None
+        yield item
+
+
 def translate_x12(
     source: bytes | BinaryIO,
     *,
@@ -140,26 +183,21 @@ def translate_x12(
     partners: PartnerRegistry | None = None,
     partner_id: str | None = None,
     file_name: str | None = None,
+    as_json: bool = False,
 ) -> Iterator[x12.X12Item | SetOutcome]:
-    """Every envelope item of the file, and a `SetOutcome` in place of each transaction set.
+    """Every envelope item of the file, and a `SetOutcome` in place of each transaction set (with
+    `as_json`, events as JSON lines: see `map_set`).
 
     Raises FormatError (from the reader) when the bytes cannot be framed as X12.
     """
-    group: x12.GroupHeader | None = None
-    resolved: tuple[PartnerConfig | None, str] | None = None
-    for item in x12_reader.read(source, file_name=file_name):
-        if isinstance(item, x12.InterchangeOpened):
-            group, resolved = None, None
-        elif isinstance(item, x12.GroupOpened):
-            group = item.header
-            resolved = None
-        if not isinstance(item, x12.TransactionSet):
+    for item in read_x12(source, partners=partners, partner_id=partner_id, file_name=file_name):
+        if isinstance(item, PendingSet):
+            ts, config, pid = item
+            yield map_set(
+                ts, config, pid, maps, content_sha256=content_sha256, file_name=file_name, as_json=as_json
+            )
+        else:
             yield item
-            continue
-        if resolved is None:
-            resolved = partner_for(item.interchange, group, partners, partner_id)
-        config, pid = resolved
-        yield map_set(item, config, pid, maps, content_sha256=content_sha256, file_name=file_name)
 
 
 def map_set(
@@ -170,10 +208,11 @@ def map_set(
     *,
     content_sha256: str,
     file_name: str | None,
+    as_json: bool = False,
 ) -> SetOutcome:
-    """Apply the partner's (or the default) map to one set."""
+    """Apply the partner's (or the default) map to one set; with `as_json`, give the events as JSON
+    lines (`json_lines`, exactly their `model_dump_json()`) and no models."""
     doc_id = ids.document_id(content_sha256, ts.ordinal)
-    base = SetOutcome(ts=ts, document_id=doc_id, partner=config, partner_id=partner_id, issues=ts.issues)
     try:
         compiled = maps.resolve("x12", ts.set_id, ts.version, config.maps if config else {})
     except NoMapError as exc:
@@ -185,10 +224,22 @@ def map_set(
             issues=ts.issues,
             skipped=exc.detail,
         )
-    if base.rejected:
+    if any(i.severity is Severity.ERROR for i in ts.issues):
         # The envelope already rejects this set: its content is not trusted enough to map.
-        return base
-    result = apply_x12(compiled, ts, MapContext(partner_id=partner_id, document_id=doc_id, file=file_name))
+        return SetOutcome(ts=ts, document_id=doc_id, partner=config, partner_id=partner_id, issues=ts.issues)
+    ctx = MapContext(partner_id=partner_id, document_id=doc_id, file=file_name)
+    if as_json:
+        written = apply_x12_json(compiled, ts, ctx)
+        return SetOutcome(
+            ts=ts,
+            document_id=doc_id,
+            partner=config,
+            partner_id=partner_id,
+            issues=ts.issues + written.issues,
+            map_issues=written.issues,
+            json_lines=written.lines,
+        )
+    result = apply_x12(compiled, ts, ctx)
     return SetOutcome(
         ts=ts,
         document_id=doc_id,
@@ -210,6 +261,7 @@ def x12_documents(source: BinaryIO, ctx: TranslateContext) -> Iterator[Translate
         partners=ctx.partners,
         partner_id=ctx.partner_id,
         file_name=ctx.file_name,
+        as_json=ctx.as_json,
     ):
         if isinstance(item, SetOutcome):
             yield item.outcome()

@@ -18,6 +18,7 @@ from gateway.formats.x12.model import (
     InterchangeHeader,
     InterchangeOpened,
     Segment,
+    SegmentList,
     TA1Received,
     TransactionSet,
     X12Item,
@@ -62,12 +63,16 @@ class _Group:
 class Envelope:
     """Folds envelope segments into `X12Item`s.
 
-    `segments` is the open set's list, which the reader appends to (None when no set is open).
+    `pieces` and `starts` are the open set's body: the text of each segment after ST (without its
+    terminator) and its offset, which the reader appends to; `pieces` is None when no set is open.
     """
 
-    def __init__(self, file_name: str | None) -> None:
+    def __init__(self, file_name: str | None, separator: str = "*") -> None:
         self.file_name = file_name
-        self.segments: list[Segment] | None = None
+        self.separator = separator  # the element separator of the open interchange
+        self.pieces: list[str] | None = None
+        self.starts: list[int] = []
+        self._st = Segment("ST", ())
         self.interchange: InterchangeHeader | None = None
         self.position = 0  # segments seen in the file so far (set segments counted when the set closes)
         self.ordinal = 0  # sets read in the file
@@ -105,6 +110,7 @@ class Envelope:
     def open_interchange(self, header: InterchangeHeader, issues: list[Issue]) -> list[X12Item]:
         self.position += 1
         self.interchange = header
+        self.separator = header.delimiters.element
         self.interchanges += 1
         self._groups = 0
         self._loose_sets = 0
@@ -130,7 +136,7 @@ class Envelope:
         header = self.interchange
         if header is None:
             return []
-        out: list[X12Item] = [self._close_set(None)] if self.segments is not None else []
+        out: list[X12Item] = [self._close_set(None)] if self.pieces is not None else []
         out.extend(self._close_group(None))
         declared_count: int | None = None
         declared_control: str | None = None
@@ -170,18 +176,18 @@ class Envelope:
 
     def on_segment(self, tag: str, elements: list[str], offset: int) -> list[X12Item]:
         """An envelope segment, or any segment while no set is open (elements[0] is the tag)."""
-        segs = self.segments
-        if tag == "SE" and segs is not None:
-            segs.append(Segment(tag, tuple(elements[1:]), len(segs) + 1, offset))
-            return [self._close_set(segs[-1])]
+        pieces = self.pieces
+        if tag == "SE" and pieces is not None:
+            return [self._close_set(Segment(tag, tuple(elements[1:]), len(pieces) + 2, offset))]
         if tag == "ST":
-            opened: list[X12Item] = [self._close_set(None)] if segs is not None else []
+            opened: list[X12Item] = [self._close_set(None)] if pieces is not None else []
             self._open_set(elements, offset)
             return opened
-        if segs is not None and tag not in ("GS", "GE", "IEA"):
-            segs.append(Segment(tag, tuple(elements[1:]), len(segs) + 1, offset))
+        if pieces is not None and tag not in ("GS", "GE", "IEA"):
+            pieces.append(self.separator.join(elements))
+            self.starts.append(offset)
             return []
-        out: list[X12Item] = [] if segs is None else [self._close_set(None)]
+        out: list[X12Item] = [] if pieces is None else [self._close_set(None)]
         if tag == "GS":
             out.extend(self._close_group(None))
             out.extend(self._open_group(elements))
@@ -275,15 +281,20 @@ class Envelope:
 
     def _open_set(self, elements: list[str], offset: int) -> None:
         self._set_base = self.position
-        self.segments = [Segment("ST", tuple(elements[1:]), 1, offset)]
+        self._st = Segment("ST", tuple(elements[1:]), 1, offset)
+        self.pieces = []
+        self.starts = []
 
     def _close_set(self, se: Segment | None) -> TransactionSet:
-        segs = self.segments
-        assert segs is not None
+        pieces = self.pieces
+        assert pieces is not None
         assert self.interchange is not None
-        self.segments = None
-        self.position = self._set_base + len(segs)
-        st = segs[0]
+        segs = SegmentList(self._st, pieces, self.starts, se, self.separator)
+        self.pieces = None
+        self.starts = []
+        size = len(segs)
+        self.position = self._set_base + size
+        st = self._st
         set_id, control = st.get(1), st.get(2)
         group = self._group
         issues: list[Issue] = []
@@ -328,15 +339,16 @@ class Envelope:
             group.seen.add(control)
             group.control_numbers.append(control)
         if se is None:
-            problem(IssueCode.SET_TRAILER_MISSING, segs[-1], None, "the SE trailer is missing")
+            last = Segment(pieces[-1].partition(self.separator)[0], (), size) if pieces else st
+            problem(IssueCode.SET_TRAILER_MISSING, last, None, "the SE trailer is missing")
         else:
             count = se.get(1)
-            if count != str(len(segs)) and (not count.isdigit() or int(count) != len(segs)):
+            if count != str(size) and (not count.isdigit() or int(count) != size):
                 problem(
                     IssueCode.SEGMENT_COUNT_MISMATCH,
                     se,
                     1,
-                    f"SE01 says {count or 'nothing'} segments but the set has {len(segs)}",
+                    f"SE01 says {count or 'nothing'} segments but the set has {size}",
                     count,
                 )
             if se.get(2) != control:
@@ -359,7 +371,7 @@ class Envelope:
             group=group.header if group is not None else None,
             set_id=set_id,
             control_number=control,
-            segments=tuple(segs),
+            segments=segs,
             issues=tuple(issues),
             implementation_reference=st.get(3),
             index=index,

@@ -14,14 +14,19 @@ The reader yields a stream of `X12Item`s in file order:
 Only one transaction set is held at a time, so memory grows with the largest set, not the file.
 
 Elements are kept as raw strings (`Segment.elements[0]` is element 01). Composites and repetitions
-are split on demand with the interchange's `Delimiters`.
+are split on demand with the interchange's `Delimiters`. The reader keeps the segments of a set's
+body as their text until something looks at them (`SegmentList`): reading and checking the envelopes
+needs only ST and SE, and a map splits the elements once, when it first reads the set.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
-from typing import NamedTuple
+from functools import lru_cache
+from itertools import count, repeat
+from typing import NamedTuple, overload
 
 from gateway.formats.issues import Issue
 
@@ -66,6 +71,97 @@ class Segment(NamedTuple):
         if delimiters.repetition is None or not value:
             return (value,)
         return tuple(value.split(delimiters.repetition))
+
+
+_new = tuple.__new__
+
+
+class SegmentList(Sequence[Segment]):
+    """The segments of one transaction set: ST and SE as `Segment`s, the body as the text the reader
+    cut (each piece a segment without its terminator, with the character offset it starts at).
+
+    The body is split into elements on first access, then kept; it behaves as the tuple of all the
+    set's segments (ST first, SE last when present) and compares equal to that tuple.
+    """
+
+    __slots__ = ("_done", "_first", "_last", "_pieces", "_separator", "_starts")
+
+    def __init__(
+        self, first: Segment, pieces: list[str], starts: list[int], last: Segment | None, separator: str
+    ) -> None:
+        self._first = first
+        self._pieces: list[str] | None = pieces
+        self._starts = starts
+        self._last = last
+        self._separator = separator
+        self._done: tuple[Segment, ...] | None = None
+
+    def pieces(self) -> tuple[Segment, list[str], list[int], Segment | None, str]:
+        """What the list was made from (for sending a set to another process as text)."""
+        if self._pieces is None:
+            done = self.segments()
+            last = self._last
+            body = done[1 : len(done) - (last is not None)]
+            el = self._separator
+            return (
+                self._first,
+                [el.join((s.tag, *s.elements)) for s in body],
+                [s.offset for s in body],
+                last,
+                el,
+            )
+        return self._first, self._pieces, self._starts, self._last, self._separator
+
+    def segments(self) -> tuple[Segment, ...]:
+        done = self._done
+        if done is None:
+            pieces = self._pieces
+            assert pieces is not None
+            splits = list(map(str.split, pieces, repeat(self._separator)))
+            tags = map(list.pop, splits, repeat(0))
+            body = map(_new, repeat(Segment), zip(tags, map(tuple, splits), count(2), self._starts))
+            last = self._last
+            done = self._done = (self._first, *body) if last is None else (self._first, *body, last)
+            self._pieces = None
+            self._starts = []
+        return done
+
+    def __len__(self) -> int:
+        pieces = self._pieces
+        if pieces is None:
+            return len(self.segments())
+        return 1 + len(pieces) + (self._last is not None)
+
+    @overload
+    def __getitem__(self, index: int) -> Segment: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Segment, ...]: ...
+    def __getitem__(self, index: int | slice) -> Segment | tuple[Segment, ...]:
+        if isinstance(index, int) and self._pieces is not None:
+            if index == 0 or index == -len(self):
+                return self._first
+            if self._last is not None and index in (-1, len(self) - 1):
+                return self._last
+        return self.segments()[index]
+
+    def __iter__(self) -> Iterator[Segment]:
+        return iter(self.segments())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, SegmentList):
+            return self.segments() == other.segments()
+        if isinstance(other, tuple):
+            return self.segments() == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.segments())
+
+    def __repr__(self) -> str:
+        return repr(self.segments())
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (tuple, (self.segments(),))
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +223,7 @@ class TransactionSet:
     group: GroupHeader | None
     set_id: str  # ST01, e.g. "855"
     control_number: str  # ST02
-    segments: tuple[Segment, ...]  # ST first, SE last when present
+    segments: Sequence[Segment]  # ST first, SE last when present (a tuple, or the reader's SegmentList)
     issues: tuple[Issue, ...] = ()
     implementation_reference: str = ""  # ST03 (5010)
     index: int = 0  # 0-based index of the set within its group
@@ -146,9 +242,11 @@ class TransactionSet:
     def body(self) -> tuple[Segment, ...]:
         """The segments between ST and SE."""
         segs = self.segments
+        if isinstance(segs, SegmentList):
+            segs = segs.segments()
         start = 1 if segs and segs[0].tag == "ST" else 0
         end = len(segs) - 1 if segs and segs[-1].tag == "SE" else len(segs)
-        return segs[start:end]
+        return tuple(segs[start:end])
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +306,7 @@ class WriterEnvelope:
     delimiters: Delimiters = field(default_factory=Delimiters)
 
 
+@lru_cache(maxsize=4096)  # a document repeats its few dates over and over; the values are immutable
 def parse_x12_date(value: str) -> date | None:
     """CCYYMMDD or YYMMDD to a date; None when empty or invalid (YY below 50 is 20YY)."""
     if not value.isdigit():
@@ -223,6 +322,7 @@ def parse_x12_date(value: str) -> date | None:
     return None
 
 
+@lru_cache(maxsize=4096)  # a document repeats its few dates over and over; the values are immutable
 def parse_x12_time(value: str) -> time | None:
     """HHMM, HHMMSS or HHMMSSd.. to a time; None when empty or invalid."""
     digits = value[:6]
@@ -234,6 +334,7 @@ def parse_x12_time(value: str) -> time | None:
         return None
 
 
+@lru_cache(maxsize=4096)  # a document repeats its few dates over and over; the values are immutable
 def parse_x12_datetime(d: str, t: str) -> datetime | None:
     """An X12 date and optional time, read as UTC (X12 carries no zone); None when the date is unreadable."""
     day = parse_x12_date(d)

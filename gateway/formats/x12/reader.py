@@ -6,10 +6,11 @@ separator (C-level `str.split`, no per-character Python work), and keeps only th
 chunk for the next one. Memory grows with the largest set, not with the file.
 
 The hot path has no Python code per segment when a chunk is clean (no empty segment, nothing to strip,
-checked once per chunk from the pieces' first and last characters): pieces are split a window at a time
-with `map`, the envelope segments among them are found with `compress`, and each run of set segments
-between them becomes `Segment`s through `zip`/`map`, with offsets from `accumulate` over the pieces'
-lengths. Other chunks, and the last piece of the input, go one segment at a time; both ways give the
+checked once per chunk from the pieces' first and last characters): the envelope segments among the
+pieces are found with `startswith` and `compress`, and each run of set segments between them is handed
+to the open set as text, with offsets from `accumulate` over the pieces' lengths. A set's body is split
+into elements only when something reads it (`model.SegmentList`): checking the envelopes needs ST and
+SE alone. Other chunks, and the last piece of the input, go one segment at a time; both ways give the
 same segments, positions and offsets.
 
 Delimiters come from each ISA (see `isa.py`), so every interchange of a file may use its own. Line
@@ -39,14 +40,13 @@ from gateway.errors import FormatError
 from gateway.formats.issues import Location
 from gateway.formats.x12.envelope import ENVELOPE_TAGS, Envelope
 from gateway.formats.x12.isa import check_isa, frame_isa, header_from_frame
-from gateway.formats.x12.model import Delimiters, Segment, X12Item
+from gateway.formats.x12.model import Delimiters, X12Item
 
 CHUNK_SIZE = 1 << 20
 MAX_SEGMENT_CHARS = 16 << 20  # an unterminated run this long means the terminator is wrong
 _BOM = b"\xef\xbb\xbf"
 _PAD = " \t\r\n\x00\x1a"  # allowed around interchanges (blanks, line breaks, NUL and Ctrl-Z padding)
 _LINE_BREAKS = ("\r\n", "\n")
-_WINDOW = 512  # pieces split at once on the fast path
 _head = itemgetter(slice(None, 1))
 _end = itemgetter(slice(-1, None))
 
@@ -208,11 +208,13 @@ class _Cut:
         used = _used(delimiters)
         self.el = delimiters.element
         self.lead = "".join(c for c in " \t\r\n" if c not in used)
+        self.marks = tuple(tag + self.el for tag in sorted(ENVELOPE_TAGS))  # how envelope segments start
 
     def clean(self, pieces: list[str]) -> bool:
-        """True when no piece is empty or has blanks to strip (one C-level pass over the first characters)."""
+        """True when no piece is empty, has blanks to strip or is a bare envelope tag (C-level passes over
+        the first characters and the pieces themselves)."""
         heads = set(map(_head, pieces))
-        if "" in heads or not heads.isdisjoint(self.lead):
+        if "" in heads or not heads.isdisjoint(self.lead) or not ENVELOPE_TAGS.isdisjoint(pieces):
             return False
         return not self.trail or self.trail not in set(map(_end, pieces))
 
@@ -221,37 +223,33 @@ class _Cut:
     ) -> Generator[X12Item, None, tuple[int, int] | None]:
         """Fold `pieces` (segment texts at `starts`) into `env`; the index and offset of an ISA to reframe.
 
-        The first `clean` pieces need no stripping and none is empty: they are split a window at a time
-        with `map`, and each run of set segments between envelope segments becomes `Segment`s through
-        `zip` and `map`, with no Python code per segment. The rest go one by one.
+        The first `clean` pieces need no stripping and none is empty: the envelope segments among them
+        are found with one `startswith` per piece (tag and element separator), and each run of set
+        segments between them is handed to the open set as text, with no Python code per segment.
+        The rest go one by one.
         """
-        new = tuple.__new__
-        envelope = ENVELOPE_TAGS.__contains__
         i = 0
-        while i < clean:
+        if clean:
             el, lead = self.el, self.lead
-            j = min(clean, i + _WINDOW)
-            splits = list(map(str.split, pieces[i:j], repeat(el)))
-            tags = list(map(list.pop, splits, repeat(0)))  # splits[q] keeps the elements
-            k = i
-            for m in [*compress(count(i), map(envelope, tags)), j]:
-                segs = env.segments
-                if k < m and segs is not None:
-                    elements = map(tuple, splits[k - i : m - i])
-                    rows = zip(tags[k - i : m - i], elements, count(len(segs) + 1), starts[k:m])
-                    segs.extend(map(new, repeat(Segment), rows))
+            k = 0
+            for m in [*compress(count(), map(str.startswith, pieces[:clean], repeat(self.marks))), clean]:
+                body = env.pieces
+                if k < m and body is not None:
+                    body.extend(pieces[k:m])
+                    env.starts.extend(starts[k:m])
                     k = m
-                while k <= m and k < j:  # m itself, and before it any segment outside a set
-                    els = [tags[k - i], *splits[k - i]]
-                    if (yield from self._control(env, pieces[k], els, starts[k])):
+                while k <= m and k < clean:  # m itself, and before it any segment outside a set
+                    piece = pieces[k]
+                    if (yield from self._control(env, piece, piece.split(el), starts[k])):
                         return k, starts[k]
                     k += 1
                     if self.el != el or self.lead != lead:  # an ISA read inline changed the delimiters
                         clean = 0
                         break
-                if k >= j or not clean:
+                if k >= clean:
                     break
             i = k
+        el = self.el
         for q in range(i, len(pieces)):  # pieces with blanks to strip, empty ones, the last one of the input
             piece = pieces[q]
             start = starts[q]
@@ -263,14 +261,15 @@ class _Cut:
                 piece = stripped
             if self.trail and piece[-1] in self.trail:
                 piece = piece.rstrip(self.trail)
-            els = piece.split(self.el)
-            segs = env.segments
-            if segs is not None and els[0] not in ENVELOPE_TAGS:
-                segs.append(new(Segment, (els[0], tuple(els[1:]), len(segs) + 1, start)))
+            body = env.pieces
+            if body is not None and piece.partition(el)[0] not in ENVELOPE_TAGS:
+                body.append(piece)
+                env.starts.append(start)
                 continue
-            if (yield from self._control(env, piece, els, start)):
+            if (yield from self._control(env, piece, piece.split(el), start)):
                 pieces[q] = piece
                 return q, start
+            el = self.el
         return None
 
     def _control(

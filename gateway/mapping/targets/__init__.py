@@ -12,7 +12,7 @@ from types import ModuleType
 
 from gateway.mapping.spec import MapSpec
 from gateway.mapping.targets import commitment, functional_ack, purchase_order, shipment, shipment_orders
-from gateway.mapping.targets.common import Build, DocumentFacts, Event, IssueSink, MapContext
+from gateway.mapping.targets.common import Build, DocumentFacts, Draft, Event, IssueSink, MapContext
 
 TARGETS: Mapping[str, ModuleType] = {
     "commitment": commitment,
@@ -23,6 +23,13 @@ TARGETS: Mapping[str, ModuleType] = {
 
 BUILDERS: Mapping[str, Callable[[Build], Sequence[Event]]] = {
     name: module.build for name, module in TARGETS.items()
+}
+
+# The targets whose builders also give drafts (`common.Draft`): their events can be written as JSON
+# without building the models.
+DRAFTERS: Mapping[str, Callable[[Build], Sequence[Draft]]] = {
+    "commitment": commitment.draft,
+    "shipment": shipment.draft,
 }
 
 
@@ -56,10 +63,12 @@ def check_fit(
 
 __all__ = [
     "BUILDERS",
+    "DRAFTERS",
     "TREE_BUILDERS",
     "TREE_TARGETS",
     "Build",
     "DocumentFacts",
+    "Draft",
     "Event",
     "IssueSink",
     "MapContext",

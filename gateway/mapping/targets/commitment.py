@@ -15,11 +15,13 @@ else PO104 (the 855 echoes the ordered price in PO104 and changes it there for I
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from gateway.canonical import models as canonical
 from gateway.mapping.engine import Record
-from gateway.mapping.targets.common import Build
+from gateway.mapping.targets.common import Build, Draft
 
 TABLES = {
     "line_action": frozenset(canonical.LineAction),
@@ -45,7 +47,35 @@ _CHANGE = frozenset(
 )
 
 
+class _Head(NamedTuple):
+    """What every commitment of one acknowledgment shares."""
+
+    partner_id: str
+    document_id: str
+    occurred_at: datetime
+    po_number: str
+    currency: str | None
+    ack_type: str | None
+    purpose: str | None
+    supplier_reference: str | None
+    version: Draft
+
+
+class _Split(NamedTuple):
+    action: canonical.LineAction
+    status_code: str
+    quantity: Decimal | None
+    unit: str | None
+    date: date | None
+    date_kind: str
+
+
 def build(b: Build) -> list[canonical.Commitment]:
+    return [canonical.Commitment.model_validate(d) for d in draft(b)]
+
+
+def draft(b: Build) -> list[Draft]:
+    """The commitments as drafts: `canonical.Commitment`'s fields, in its order (see `common.Draft`)."""
     root = b.root
     po_number = root.text("po_number")
     occurred_at = b.occurred_at(root)
@@ -53,37 +83,71 @@ def build(b: Build) -> list[canonical.Commitment]:
         b.fail(None, "acknowledgment without a PO number or a date: no commitment recorded")
         return []
     header_status = _status(root.text("header_status"))
-    common = {
-        "partner_id": b.ctx.partner_id,
-        "document_id": b.ctx.document_id,
-        "occurred_at": occurred_at,
-        "po_number": po_number,
-        "currency": root.text("currency"),
-        "ack_type": root.text("ack_type"),
-        "purpose": root.text("purpose"),
-        "supplier_reference": root.text("supplier_reference"),
-        "version": b.stamp(occurred_at),
-    }
+    head = _Head(
+        b.ctx.partner_id,
+        b.ctx.document_id,
+        occurred_at,
+        po_number,
+        root.text("currency"),
+        root.text("ack_type"),
+        root.text("purpose"),
+        root.text("supplier_reference"),
+        b.stamp_draft(occurred_at),
+    )
     lines = root.children("line")
     if not lines:
-        return [canonical.Commitment(status=header_status or canonical.CommitmentStatus.PENDING, **common)]
+        status = header_status or canonical.CommitmentStatus.PENDING
+        return [_draft(head, None, status, None, None, None, None, None, None, ())]
     out = []
     for line in lines:
         number = line.text("line_number")
         if number is None:
             continue  # reported as a missing required value
-        out.append(_line(line, number, header_status, common))
+        out.append(_line(line, number, header_status, head))
     return out
 
 
-def _line(
-    line: Record, number: str, header_status: canonical.CommitmentStatus | None, common: dict[str, object]
-) -> canonical.Commitment:
+def _draft(
+    head: _Head,
+    line_number: str | None,
+    status: canonical.CommitmentStatus,
+    quantity: Decimal | None,
+    unit: str | None,
+    committed_date: date | None,
+    unit_price: Decimal | None,
+    buyer_item: str | None,
+    supplier_item: str | None,
+    schedule: tuple[Draft, ...],
+) -> Draft:
+    return {
+        "type": "commitment",
+        "partner_id": head.partner_id,
+        "document_id": head.document_id,
+        "occurred_at": head.occurred_at,
+        "po_number": head.po_number,
+        "line_number": line_number,
+        "status": status,
+        "quantity": quantity,
+        "unit": unit,
+        "committed_date": committed_date,
+        "unit_price": unit_price,
+        "currency": head.currency,
+        "buyer_item": buyer_item,
+        "supplier_item": supplier_item,
+        "schedule": schedule,
+        "ack_type": head.ack_type,
+        "purpose": head.purpose,
+        "supplier_reference": head.supplier_reference,
+        "version": head.version,
+    }
+
+
+def _line(line: Record, number: str, header_status: canonical.CommitmentStatus | None, head: _Head) -> Draft:
     ordered_qty = line.decimal("quantity")
     ordered_price = line.decimal("order_price")
     price = line.decimal("quote_price") or ordered_price
     acks = line.children("ack")
-    schedule = tuple(s for a in acks if (s := _split(a)) is not None)
+    schedule = [s for a in acks if (s := _split(a)) is not None]
     kept = [s for s in schedule if s.action not in _REJECT]
     if schedule:
         status = _derive(schedule)
@@ -104,36 +168,45 @@ def _line(
         status = canonical.CommitmentStatus.ACCEPTED_WITH_CHANGES
     dates = [s.date for s in kept if s.date is not None]
     unit = next((s.unit for s in kept if s.unit), None) or line.text("unit")
-    return canonical.Commitment(
-        line_number=number,
-        status=status,
-        quantity=quantity,
-        unit=unit,
-        committed_date=max(dates) if dates else None,
-        unit_price=price,
-        buyer_item=line.text("buyer_item"),
-        supplier_item=line.text("supplier_item"),
-        schedule=schedule,
-        **common,
+    return _draft(
+        head,
+        number,
+        status,
+        quantity,
+        unit,
+        max(dates) if dates else None,
+        price,
+        line.text("buyer_item"),
+        line.text("supplier_item"),
+        tuple(
+            {
+                "action": s.action,
+                "status_code": s.status_code,
+                "quantity": s.quantity,
+                "unit": s.unit,
+                "date": s.date,
+                "date_kind": s.date_kind,
+            }
+            for s in schedule
+        ),
     )
 
 
-def _split(ack: Record) -> canonical.CommitmentLine | None:
+def _split(ack: Record) -> _Split | None:
     action = ack.text("action")
     if action is None:
         return None  # unknown or missing ACK01, already reported
-    kind = ack.text("date_kind")
-    return canonical.CommitmentLine(
-        action=_ACTIONS.get(action) or canonical.LineAction(action),
-        status_code=ack.text("status_code") or "",
-        quantity=ack.decimal("quantity"),
-        unit=ack.text("unit"),
-        date=ack.day("date"),
-        date_kind="ship" if kind == "ship" else "delivery",
+    return _Split(
+        _ACTIONS.get(action) or canonical.LineAction(action),
+        ack.text("status_code") or "",
+        ack.decimal("quantity"),
+        ack.text("unit"),
+        ack.day("date"),
+        "ship" if ack.text("date_kind") == "ship" else "delivery",
     )
 
 
-def _derive(schedule: tuple[canonical.CommitmentLine, ...]) -> canonical.CommitmentStatus:
+def _derive(schedule: list[_Split]) -> canonical.CommitmentStatus:
     actions = {s.action for s in schedule}
     if actions <= _REJECT:
         return canonical.CommitmentStatus.REJECTED

@@ -20,7 +20,7 @@ from gateway.canonical import models as canonical
 from gateway.formats.issues import IssueCode, Severity
 from gateway.formats.x12.model import Segment
 from gateway.mapping.engine import Record
-from gateway.mapping.targets.common import Build
+from gateway.mapping.targets.common import Build, Draft
 
 TABLES = {"purpose": frozenset(canonical.ShipmentPurpose)}
 FIELDS = ("shipment_id", "occurred_at")
@@ -39,6 +39,11 @@ T = TypeVar("T")
 
 
 def build(b: Build) -> list[canonical.Shipment]:
+    return [canonical.Shipment.model_validate(d) for d in draft(b)]
+
+
+def draft(b: Build) -> list[Draft]:
+    """The shipment as a draft: `canonical.Shipment`'s fields, in its order (see `common.Draft`)."""
     root = b.root
     nodes = root.children("hl")
     links = _check_tree(b, nodes)
@@ -56,7 +61,8 @@ def build(b: Build) -> list[canonical.Shipment]:
     if shipment_id is None or occurred_at is None:
         b.fail(None, "856 without a shipment id or a date: no shipment recorded")
         return []
-    packages, lines = [], []
+    packages: list[Draft] = []
+    lines: list[Draft] = []
     last_order: Record | None = None
     for node, link in zip(nodes, links, strict=True):
         role = node.role
@@ -64,7 +70,7 @@ def build(b: Build) -> list[canonical.Shipment]:
             last_order = node
         elif role == "tare" or role == "pack":
             packages.append(
-                canonical.Package(sscc=node.text("sscc"), level=str(role), parent_sscc=link.above.sscc)
+                {"sscc": node.text("sscc"), "level": str(role), "parent_sscc": link.above.sscc, "quantity": 1}
             )
         elif role == "item":
             line = _line(b, node, link.above, last_order)
@@ -73,25 +79,26 @@ def build(b: Build) -> list[canonical.Shipment]:
     weight = _first_of(scope, Record.decimal, "gross_weight")
     purpose = text("purpose") or "original"
     return [
-        canonical.Shipment(
-            partner_id=b.ctx.partner_id,
-            document_id=b.ctx.document_id,
-            occurred_at=occurred_at,
-            shipment_id=shipment_id,
-            purpose=_PURPOSES.get(purpose) or canonical.ShipmentPurpose(purpose),
-            ship_date=_first_of(scope, Record.day, "ship_date"),
-            expected_delivery=_first_of(scope, Record.day, "expected_delivery"),
-            carrier=text("carrier"),
-            tracking_number=text("tracking_number"),
-            bill_of_lading=text("bill_of_lading"),
-            ship_from=text("ship_from"),
-            ship_to=text("ship_to"),
-            gross_weight=weight,
-            weight_unit=text("weight_unit") if weight is not None else None,
-            packages=tuple(packages),
-            lines=tuple(lines),
-            version=b.stamp(occurred_at),
-        )
+        {
+            "type": "shipment",
+            "partner_id": b.ctx.partner_id,
+            "document_id": b.ctx.document_id,
+            "occurred_at": occurred_at,
+            "shipment_id": shipment_id,
+            "purpose": _PURPOSES.get(purpose) or canonical.ShipmentPurpose(purpose),
+            "ship_date": _first_of(scope, Record.day, "ship_date"),
+            "expected_delivery": _first_of(scope, Record.day, "expected_delivery"),
+            "carrier": text("carrier"),
+            "tracking_number": text("tracking_number"),
+            "bill_of_lading": text("bill_of_lading"),
+            "ship_from": text("ship_from"),
+            "ship_to": text("ship_to"),
+            "gross_weight": weight,
+            "weight_unit": text("weight_unit") if weight is not None else None,
+            "packages": tuple(packages),
+            "lines": tuple(lines),
+            "version": b.stamp_draft(occurred_at),
+        }
     ]
 
 
@@ -123,7 +130,7 @@ class _Link(NamedTuple):
 _TOP = _Link(None, None, _NO_CHAIN, 0)
 
 
-def _line(b: Build, node: Record, above: _Chain, last_order: Record | None) -> canonical.ShipmentLine | None:
+def _line(b: Build, node: Record, above: _Chain, last_order: Record | None) -> Draft | None:
     text = node.text
     po_number = text("po_number")
     if po_number is None:
@@ -141,18 +148,18 @@ def _line(b: Build, node: Record, above: _Chain, last_order: Record | None) -> c
     if po_number is None or quantity is None or unit is None:
         b.fail(node, "item HL without a PO number, quantity or unit: line skipped")
         return None
-    return canonical.ShipmentLine(
-        po_number=po_number,
-        line_number=text("line_number"),
-        buyer_item=text("buyer_item"),
-        supplier_item=text("supplier_item"),
-        upc=text("upc"),
-        quantity=quantity,
-        unit=unit,
-        lot=text("lot"),
-        serials=tuple(dict.fromkeys(node.texts("serials"))),
-        sscc=above.sscc,
-    )
+    return {
+        "po_number": po_number,
+        "line_number": text("line_number"),
+        "buyer_item": text("buyer_item"),
+        "supplier_item": text("supplier_item"),
+        "upc": text("upc"),
+        "quantity": quantity,
+        "unit": unit,
+        "lot": text("lot"),
+        "serials": tuple(dict.fromkeys(node.texts("serials"))),
+        "sscc": above.sscc,
+    }
 
 
 def _summary(chain: list[Record]) -> _Chain:

@@ -1,0 +1,85 @@
+"""`gateway translate` with worker processes writes exactly what it writes alone.
+
+Every comparison runs `translate_files` once with `jobs=1` and once with two workers (batches made
+small so that many are in flight) and requires the same JSON lines, stderr lines and exit status:
+over the shared corpus and the samples in one run (readable, unreadable, skipped and rejected
+files), a large generated interchange with a broken set and bytes after its IEA (a format error
+once many sets were handed out), and a partner whose map override does not exist (an error raised
+while mapping, in a worker).
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bench.x12_bench import generate
+from gateway.cli import translate as command
+from gateway.mapping import MapRegistry
+from gateway.partners.registry import PartnerRegistry, load_partners
+from tests.pipeline.support import MAPS_DIR, PARTNERS_DIR, SAMPLES
+
+MAPS = MapRegistry.load(MAPS_DIR)
+
+
+@pytest.fixture(autouse=True)
+def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(command, "BATCH_SEGMENTS", 60)
+    monkeypatch.setattr(command, "IN_FLIGHT_PER_JOB", 1)
+
+
+def _run(
+    files: list[Path], jobs: int, partners: PartnerRegistry | None, partner_id: str | None = None
+) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    status = command.translate_files(
+        files, maps=MAPS, partners=partners, partner_id=partner_id, out=out, err=err, jobs=jobs
+    )
+    return status, out.getvalue(), err.getvalue()
+
+
+def _same(files: list[Path], partners: PartnerRegistry | None, partner_id: str | None = None) -> str:
+    alone = _run(files, 1, partners, partner_id)
+    assert _run(files, 2, partners, partner_id) == alone
+    return alone[2]
+
+
+def test_the_corpus_and_the_samples_translate_alike_with_workers(shared_dir: Path, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.edi"
+    broken.write_bytes(b"ISA*00*bad")
+    files = sorted((shared_dir / "corpus" / "x12").glob("*.edi")) + sorted(SAMPLES.rglob("*.edi"))
+    err = _same([*files[:5], broken, *files[5:], tmp_path / "missing.edi"], load_partners(PARTNERS_DIR))
+    assert "FormatError" in err
+    assert "FileNotFoundError" in err
+    assert "skipped:" in err
+
+
+def test_a_format_error_after_many_sets_comes_after_their_events(tmp_path: Path) -> None:
+    path = tmp_path / "big.edi"
+    sets = generate(path, size_mb=0.2, kind="855", min_sets=300)
+    text = path.read_text(encoding="ascii")
+    text = text.replace("SE*19*0100~", "SE*18*0100~")  # one set with a wrong segment count
+    path.write_text(text + "GARBAGE*1~\n", encoding="ascii")
+    status, out, err = _run([path], 2, None)
+    assert (status, out, err) == _run([path], 1, None)
+    assert status == 2
+    assert out.count("\n") == 4 * (sets - 1)  # the rejected set writes none
+    assert err.splitlines()[-1].startswith("FormatError")
+    assert "SE01 says 18" in err
+
+
+def test_an_error_while_mapping_stops_the_file_at_the_same_set(tmp_path: Path) -> None:
+    partners = tmp_path / "partners"
+    shutil.copytree(PARTNERS_DIR, partners)
+    config = partners / "acme-fasteners.yaml"
+    text = config.read_text(encoding="utf-8")
+    if "\nmaps:" in text:
+        text = text.split("\nmaps:")[0] + "\n"  # drop its own overrides, then name one that is missing
+    config.write_text(text + "maps:\n  x12/855: x12/855/overrides/missing.yaml\n", encoding="utf-8")
+    path = tmp_path / "acks.edi"
+    generate(path, size_mb=0.05, kind="855", min_sets=120)
+    err = _same([path], load_partners(partners), partner_id="acme-fasteners")
+    assert err.startswith("MappingError")
