@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 from typing import Annotated
 
 from fastapi import Query
@@ -68,11 +69,13 @@ def decode_cursor(cursor: str | None) -> str | None:
 
 
 def _iso_only(value: object) -> object:
-    """Refuse a bare number: pydantic would read it as a Unix time, the contract says date-time."""
+    """Refuse a bare number: pydantic would read it as a Unix time, the contract says ISO 8601."""
     if isinstance(value, str) and value.strip().lstrip("+-").replace(".", "", 1).isdigit():
-        raise ValueError("an ISO 8601 date-time with an offset, not a number")
+        raise ValueError("an ISO 8601 date or date-time, not a number")
     return value
 
 
 # A date-time with its offset, as ISO 8601 text (never a naive time, never a Unix timestamp).
 IsoDatetime = Annotated[AwareDatetime, BeforeValidator(_iso_only)]
+# A calendar date as ISO 8601 text (YYYY-MM-DD), never a Unix timestamp.
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_only)]

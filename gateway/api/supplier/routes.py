@@ -16,7 +16,6 @@ buyer's production orders).
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
@@ -36,7 +35,16 @@ from gateway.api.deps import (
 )
 from gateway.api.documents.schemas import IssueRead
 from gateway.api.idempotency import IdempotentRoute
-from gateway.api.params import DEFAULT_LIMIT, Cursor, IsoDatetime, Key, Limit, decode_cursor, encode_cursor
+from gateway.api.params import (
+    DEFAULT_LIMIT,
+    Cursor,
+    IsoDate,
+    IsoDatetime,
+    Key,
+    Limit,
+    decode_cursor,
+    encode_cursor,
+)
 from gateway.api.purchase_orders.schemas import PurchaseOrderLineRead, is_open
 from gateway.api.supplier import schemas
 from gateway.canonical.exceptions import ExceptionStatus, ExceptionType
@@ -116,8 +124,8 @@ def list_purchase_orders(
     ] = True,
     po_status: Annotated[db.PurchaseOrderStatus | None, Query(alias="status")] = None,
     item: Annotated[Key | None, Query(description="Lines of this item (buyer's or yours).")] = None,
-    requested_from: Annotated[dt.date | None, Query(description="Lines requested on or after.")] = None,
-    requested_to: Annotated[dt.date | None, Query(description="Lines requested on or before.")] = None,
+    requested_from: Annotated[IsoDate | None, Query(description="Lines requested on or after.")] = None,
+    requested_to: Annotated[IsoDate | None, Query(description="Lines requested on or before.")] = None,
     updated_since: Annotated[
         IsoDatetime | None, Query(description="Orders changed since (with offset).")
     ] = None,

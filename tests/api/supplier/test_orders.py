@@ -78,8 +78,9 @@ async def test_filters_and_cursor_pages(
         {"status": "lost"},
         {"updated_since": "2026-03-01"},
         {"updated_since": "1772442000"},
+        {"requested_from": "0.0"},
     ],
-    ids=["not base64", "not ours", "limit 0", "unknown status", "naive time", "unix time"],
+    ids=["not base64", "not ours", "limit 0", "unknown status", "naive time", "unix time", "numeric date"],
 )
 async def test_bad_list_parameters_are_422(supplier_a: httpx.AsyncClient, params: dict[str, str]) -> None:
     assert_problem(await supplier_a.get("/v1/supplier/purchase-orders", params=params), 422)
