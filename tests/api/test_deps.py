@@ -175,3 +175,49 @@ async def test_with_redis_configured_the_api_limits_on_redis(
         assert list(client.scan_iter(match=f"gateway-test:{redis_token}:rl:*"))
     finally:
         client.close()
+
+
+def protected_operations() -> list[tuple[str, str]]:
+    spec = create_app().openapi()
+    return sorted(
+        (method.upper(), path)
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+        if operation.get("security")
+    )
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), protected_operations(), ids=[f"{m} {p}" for m, p in protected_operations()]
+)
+async def test_every_protected_operation_refuses_a_request_without_a_token(
+    anonymous: httpx.AsyncClient, method: str, path: str
+) -> None:
+    url = path.replace("{exception_id}", "1").replace("{", "").replace("}", "")
+
+    response = await anonymous.request(method, url, json={})
+
+    assert_problem(response, 401, type_="/problems/unauthorized")
+    assert response.headers["www-authenticate"] == 'Bearer realm="gateway"'
+
+
+def test_only_the_probes_oauth_docs_and_channel_endpoints_are_open() -> None:
+    spec = create_app().openapi()
+    open_paths = {
+        path
+        for path, item in spec["paths"].items()
+        for operation in item.values()
+        if not operation.get("security")
+    }
+    assert open_paths == {
+        "/healthz",
+        "/readyz",
+        "/oauth/token",
+        "/oauth/introspect",
+        "/oauth/revoke",
+        "/.well-known/oauth-authorization-server",
+        "/.well-known/jwks.json",
+        "/cxml",  # cXML SharedSecret
+        "/v1/webhooks/{portal}",  # Standard Webhooks signatures
+        "/as2",  # AS2 signatures
+    }
