@@ -9,8 +9,9 @@ receipt processing as every channel runs (`ingest.process_receipt`: interchange 
 duplicates, the version rules, correlation, exception cases, events, and for EDI the 997/999/TA1).
 
 The partner is the caller's (the token's), never what the body says: a PO number that is not the
-partner's own is `NotFoundError` (whether another partner has it or nobody does), and X12 whose
-envelope names another partner's identity is refused before anything is stored.
+partner's own is `NotFoundError` (whether another partner has it or nobody does), X12 whose
+envelope names another partner's identity is refused before anything is stored, and so is cXML or
+JSON posted as "EDI" (those have endpoints with their own credentials).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import io
 
 from sqlalchemy.orm import Session
 
-from gateway.errors import FormatError, NotFoundError, PartnerError
+from gateway.errors import FormatError, GatewayError, NotFoundError, PartnerError
 from gateway.formats import detect
 from gateway.formats.x12 import model as x12
 from gateway.formats.x12 import reader as x12_reader
@@ -34,6 +35,17 @@ from gateway.store.repositories.erp import PurchaseOrderRepository
 from gateway.store.repositories.intake import ProcessingStepRepository, ReceiptRepository
 
 EDI_CHANNEL = "http"  # raw EDI posted to the API
+
+
+# What /v1/edi takes: EDI. cXML and JSON have endpoints of their own, with their own credentials
+# (SharedSecret, webhook signatures), which a bearer token must not stand in for.
+OTHER_ENDPOINTS = {detect.Format.CXML: "POST /cxml", detect.Format.JSON: "the supplier API's JSON operations"}
+
+
+class NotEdiError(GatewayError):
+    status = 415
+    type = "/problems/not-edi"
+    title = "Not EDI"
 
 
 class SenderMismatchError(PartnerError):
@@ -111,6 +123,9 @@ def upload_edi(
     session: Session, rt: Runtime, *, partner_id: str, raw: bytes, file_name: str | None = None
 ) -> ReceiptReport:
     """Store raw EDI posted by a partner's client and process it now (the answer carries the acks)."""
+    fmt = detect.detect(raw[:HEAD_BYTES])
+    if fmt in OTHER_ENDPOINTS:
+        raise NotEdiError(f"the body is {fmt}, not X12 or EDIFACT: post it to {OTHER_ENDPOINTS[fmt]}")
     check_sender(rt, partner_id, raw, file_name)
     receipt = _store(session, rt, channel=EDI_CHANNEL, raw=raw, partner_id=partner_id, file_name=file_name)
     return ingest.process_receipt(session, rt, receipt.id)

@@ -329,7 +329,7 @@ EDI_BODY = {
     status_code=status.HTTP_201_CREATED,
     response_model=schemas.IntakeRead,
     summary="Upload raw EDI (X12); the answer has the documents and the 997/999/TA1 written",
-    responses={**INTAKE_RESPONSES, **problems.responses(413, 422)},
+    responses={**INTAKE_RESPONSES, **problems.responses(413, 415, 422)},
     openapi_extra=EDI_BODY,
 )
 @edi_router.post(
@@ -337,7 +337,7 @@ EDI_BODY = {
     status_code=status.HTTP_201_CREATED,
     response_model=schemas.IntakeRead,
     summary="Upload raw EDI (X12) without AS2; the same as POST /v1/supplier/edi",
-    responses={**INTAKE_RESPONSES, **problems.responses(413, 422)},
+    responses={**INTAKE_RESPONSES, **problems.responses(413, 415, 422)},
     openapi_extra=EDI_BODY,
 )
 async def upload_edi(

@@ -6,6 +6,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from gateway.pipeline.runtime import Runtime
+from gateway.store import repositories as repo
+from gateway.store.session import session_scope
 from tests.api.auth import Tokens
 from tests.api.problem import assert_problem
 from tests.api.supplier_builders import import_order, x12_855
@@ -108,3 +111,21 @@ async def test_an_empty_body_is_422_and_edi_needs_its_scope(
     )
     headers = await tokens.supplier(tenants.a, "orders:read")
     assert_problem(await anonymous.post("/v1/edi", content=b"ISA", headers=headers), 403)
+
+
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [(b'<?xml version="1.0"?><cXML/>', "/cxml"), (b'{"po_number": "1"}', "JSON")],
+    ids=["cxml", "json"],
+)
+async def test_cxml_or_json_posted_as_edi_is_415_and_stores_nothing(
+    supplier_a: httpx.AsyncClient, runtime: Runtime, tenants: Tenants, body: bytes, where: str
+) -> None:
+    response = await supplier_a.post(
+        "/v1/edi", content=body, headers={"content-type": "application/octet-stream"}
+    )
+
+    problem = assert_problem(response, 415, type_="/problems/not-edi")
+    assert where in problem["detail"]
+    with session_scope(runtime.sessionmaker) as session:
+        assert repo.ReceiptRepository(session).list(partner_id=tenants.a) == []
