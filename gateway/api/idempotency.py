@@ -144,8 +144,12 @@ async def _idempotent(
             if reserved is None:  # a concurrent request with this key committed first
                 record = await run_in_threadpool(records.get, client_id, key)
         if record is not None:
+            # Built before the rollback, which expires the record: reading it afterwards would open
+            # a transaction on the event loop's thread (on SQLite, waiting there for another
+            # request's write lock would stall every request).
+            answer = _answer_again(request, record, print_)
             await run_in_threadpool(session.rollback)
-            return _answer_again(request, record, print_)
+            return answer
         assert reserved is not None
         request.state.db_session = session
         response = await original(request)
