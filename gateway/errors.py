@@ -13,7 +13,10 @@ API knows HTTP.
     ├── PartnerError           partner config invalid or sender unknown
     │   ├── UnknownPartnerError  404: a caller named a partner we do not know
     │   └── PartnerConfigError
-    ├── AuthError              missing or invalid credentials
+    ├── AuthError              401: missing or invalid credentials (a `Bearer` challenge)
+    │   ├── MissingTokenError  401: no token at all
+    │   └── InsufficientScopeError  403: a valid token without the scope the route needs
+    ├── RateLimitedError       429: the client is over its request rate (`retry_after` seconds)
     ├── NotFoundError          the resource does not exist (or belongs to another tenant)
     ├── ConflictError          a state conflict (idempotency key reuse, stale version)
     ├── InvalidRequestError    a request that names nothing to act on (422)
@@ -100,9 +103,35 @@ class PartnerConfigError(PartnerError):
 
 
 class AuthError(GatewayError):
+    """No usable access token. `error` is the RFC 6750 code for the `WWW-Authenticate` challenge
+    (`invalid_token`, or None when the request carried no token at all)."""
+
     status = 401
     type = "/problems/unauthorized"
     title = "Unauthorized"
+    error: ClassVar[str | None] = "invalid_token"
+
+
+class MissingTokenError(AuthError):
+    """The request carried no access token (the challenge then names no error)."""
+
+    error = None
+
+
+class InsufficientScopeError(AuthError):
+    """The token is valid but lacks a scope the operation needs (403, never about another tenant's
+    data: that answers 404)."""
+
+    status = 403
+    type = "/problems/insufficient-scope"
+    title = "Insufficient scope"
+    error = "insufficient_scope"
+
+
+class RateLimitedError(GatewayError):
+    status = 429
+    type = "/problems/rate-limited"
+    title = "Too many requests"
 
 
 class NotFoundError(GatewayError):

@@ -6,8 +6,9 @@ With nothing set, the gateway runs embedded: SQLite under `./var/`, jobs inline,
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -42,6 +43,27 @@ class JobSettings(BaseModel):
     stuck_after_s: float = 300.0  # an item still waiting this long after it was due is queued again
     sweep_batch: int = 500  # items queued again per sweep
     jitter_seed: int | None = None  # a fixed seed makes the retry jitter reproducible (tests)
+
+
+class OAuthSettings(BaseModel):
+    """The authorization server (`/oauth/token`) and the access tokens it signs."""
+
+    issuer: str | None = None  # default: http://{host}:{port}; behind TLS set the public https URL
+    access_token_ttl_s: int = Field(default=3600, gt=0, le=24 * 3600)
+    signing_alg: Literal["ES256", "RS256"] = "ES256"
+    # The master secret: client secret hashes (HMAC pepper) and the signing keys' encryption at rest
+    # derive from it. Unset: a random one is created once in `<data_dir>/oauth-secret.key` (0600).
+    secret_key: SecretStr | None = None
+
+
+class ApiSettings(BaseModel):
+    """HTTP hygiene: body size limit, per-client rate limits, CORS (off unless origins are listed)."""
+
+    max_body_bytes: int = Field(default=5 * 1024 * 1024, gt=0)
+    rate_limit_per_minute: int = Field(default=600, gt=0)  # per client; a partner file may override
+    rate_limit_burst: int = Field(default=60, gt=0)  # requests allowed at once before pacing starts
+    rate_limit_prefix: str = "gateway:ratelimit"  # Redis key prefix (when GATEWAY_REDIS_URL is set)
+    cors_origins: list[str] = []  # e.g. ["https://portal.example.com"]; empty: no CORS headers at all
 
 
 class AS2Identity(BaseModel):
@@ -86,6 +108,14 @@ class Settings(BaseSettings):
     jobs: JobSettings = JobSettings()
     tracing: str = "none"  # "otlp" (OTEL_EXPORTER_OTLP_* variables) or "console"; needs the otel extra
     metrics_port: int | None = None  # `gateway worker` serves /metrics on this port when set
+    oauth: OAuthSettings = OAuthSettings()
+    api: ApiSettings = ApiSettings()
+
+    @property
+    def effective_issuer(self) -> str:
+        """The OAuth issuer (and token audience): `oauth.issuer`, or this process's own address."""
+        return (self.oauth.issuer or f"http://{self.host}:{self.port}").rstrip("/")
+
     as2: AS2Identity = AS2Identity()
     filedrop: FileDropSettings = FileDropSettings()
 

@@ -27,6 +27,10 @@ app.add_typer(partners_app, name="partners")
 app.add_typer(monitors_app, name="monitors")
 webhooks_app = typer.Typer(help="Webhooks to internal subscribers (Standard Webhooks).", no_args_is_help=True)
 app.add_typer(webhooks_app, name="webhooks")
+clients_app = typer.Typer(help="OAuth 2 clients of partners and internal systems.", no_args_is_help=True)
+app.add_typer(clients_app, name="clients")
+keys_app = typer.Typer(help="The keys that sign access tokens.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
 channels_app = typer.Typer(
     help="Channels: file-drop pick-up, AS2 retries, partner REST API polls.", no_args_is_help=True
 )
@@ -324,6 +328,103 @@ def reconcile_cmd(
     import gateway.cli.reconcile as command
 
     raise typer.Exit(command.run(Settings(), file, as_json=as_json))
+
+
+ClientIdArg = Annotated[str, typer.Argument(help="The client id.", show_default=False)]
+
+
+@clients_app.command("create")
+def clients_create(
+    partner: Annotated[str | None, typer.Option("--partner", help="Bind the client to this partner.")] = None,
+    role: Annotated[
+        str | None, typer.Option("--role", help="Or to an internal role: erp, planning, integration, admin.")
+    ] = None,
+    scope: Annotated[
+        list[str] | None,
+        typer.Option("--scope", help="A scope to grant (repeat); default: all the owner may hold."),
+    ] = None,
+    auth_method: Annotated[
+        str, typer.Option("--auth-method", help="client_secret_basic, client_secret_post or private_key_jwt.")
+    ] = "client_secret_basic",
+    jwk_file: Annotated[
+        Path | None, typer.Option("--jwk-file", help="The client's PUBLIC JWK or JWKS (private_key_jwt).")
+    ] = None,
+    client_id: Annotated[str | None, typer.Option("--client-id", help="Default: <owner>-<random>.")] = None,
+    name: Annotated[str | None, typer.Option("--name", help="A readable name.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create a client; its secret is printed once (the database keeps only a hash)."""
+    import gateway.cli.clients as command
+    from gateway.partners.model import ClientAuthMethod
+
+    try:
+        method = ClientAuthMethod(auth_method)
+    except ValueError:
+        raise typer.BadParameter(f"unknown auth method {auth_method!r}", param_hint="--auth-method") from None
+    raise typer.Exit(
+        command.create(
+            Settings(),
+            partner_id=partner,
+            role=role,
+            scopes=scope or [],
+            auth_method=method,
+            jwk_file=jwk_file,
+            client_id=client_id,
+            name=name,
+            as_json=as_json,
+        )
+    )
+
+
+@clients_app.command("list")
+def clients_list(
+    partner: Annotated[str | None, typer.Option("--partner", help="Only this partner's clients.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List the clients (partner files' and the CLI's), with their scopes and state."""
+    import gateway.cli.clients as command
+
+    raise typer.Exit(command.list_clients(Settings(), partner_id=partner, as_json=as_json))
+
+
+@clients_app.command("revoke")
+def clients_revoke(client_id: ClientIdArg, as_json: JsonOpt = False) -> None:
+    """Revoke a client and every token it holds."""
+    import gateway.cli.clients as command
+
+    raise typer.Exit(command.revoke(Settings(), client_id, as_json=as_json))
+
+
+@clients_app.command("secret")
+def clients_secret(client_id: ClientIdArg, as_json: JsonOpt = False) -> None:
+    """Issue a new secret for a client (printed once; the old one stops working)."""
+    import gateway.cli.clients as command
+
+    raise typer.Exit(command.issue_secret(Settings(), client_id, as_json=as_json))
+
+
+@clients_app.command("sync")
+def clients_sync(as_json: JsonOpt = False) -> None:
+    """Bring the partner files' `api.clients` into the database (the API also does it at start)."""
+    import gateway.cli.clients as command
+
+    raise typer.Exit(command.sync(Settings(), as_json=as_json))
+
+
+@keys_app.command("rotate")
+def keys_rotate(as_json: JsonOpt = False) -> None:
+    """Make a new signing key active; the previous one stays published until its tokens expire."""
+    import gateway.cli.clients as command
+
+    raise typer.Exit(command.rotate_keys(Settings(), as_json=as_json))
+
+
+@keys_app.command("list")
+def keys_list(as_json: JsonOpt = False) -> None:
+    """List the signing keys: the active one, retired ones and whether they are still published."""
+    import gateway.cli.clients as command
+
+    raise typer.Exit(command.list_keys(Settings(), as_json=as_json))
 
 
 @channels_app.command("poll")

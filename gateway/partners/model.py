@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -206,6 +206,68 @@ class RestPollChannel(Spec):
     next_cursor: str = "next_cursor"  # where a page names the next page's cursor (a map path)
 
 
+class SupplierScope(StrEnum):
+    """What a supplier's API client may be granted (the internal scopes are the API's own)."""
+
+    ORDERS_READ = "orders:read"
+    COMMITMENTS_WRITE = "commitments:write"
+    SHIPMENTS_WRITE = "shipments:write"
+    EXCEPTIONS_READ = "exceptions:read"
+    EDI_WRITE = "edi:write"  # raw X12/EDIFACT upload
+
+
+class ClientAuthMethod(StrEnum):
+    """How a client authenticates at `/oauth/token` (RFC 7591 names)."""
+
+    CLIENT_SECRET_BASIC = "client_secret_basic"  # noqa: S105 (a method name, not a secret)
+    CLIENT_SECRET_POST = "client_secret_post"  # noqa: S105
+    PRIVATE_KEY_JWT = "private_key_jwt"  # RFC 7523: a JWT signed with the key of `jwks`
+
+
+# JWK members that only a private (or symmetric) key has: such a key is a secret and never
+# belongs in a partner file.
+_PRIVATE_JWK_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
+
+
+class ApiClientSpec(Spec):
+    """One OAuth 2 client of the partner. The secret of a `client_secret_*` client is issued by
+    `gateway clients secret CLIENT_ID` and stored hashed in the database, never here."""
+
+    client_id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$")
+    name: str | None = None
+    scopes: tuple[SupplierScope, ...] = tuple(SupplierScope)
+    auth_method: ClientAuthMethod = ClientAuthMethod.CLIENT_SECRET_BASIC
+    jwks: tuple[dict[str, Any], ...] = Field(
+        default=(),
+        description="The partner's PUBLIC JWKs for private_key_jwt (several during their key rotation).",
+    )
+
+    @model_validator(mode="after")
+    def _keys_match_the_method(self) -> ApiClientSpec:
+        if self.auth_method is ClientAuthMethod.PRIVATE_KEY_JWT and not self.jwks:
+            raise ValueError("private_key_jwt needs the partner's public key in `jwks`")
+        if self.auth_method is not ClientAuthMethod.PRIVATE_KEY_JWT and self.jwks:
+            raise ValueError(f"`jwks` is only read for private_key_jwt, not {self.auth_method}")
+        for key in self.jwks:
+            if key.get("kty") not in ("EC", "RSA", "OKP"):
+                raise ValueError("each key in `jwks` is an EC, RSA or OKP public JWK (kty)")
+            if private := sorted(_PRIVATE_JWK_MEMBERS & key.keys()):
+                raise ValueError(
+                    f"a key in `jwks` has private members ({', '.join(private)}): only the PUBLIC key "
+                    "belongs in a partner file"
+                )
+        if len(set(self.scopes)) != len(self.scopes):
+            raise ValueError("a scope is listed twice")
+        return self
+
+
+class PartnerApi(Spec):
+    """The partner's access to the supplier API."""
+
+    clients: tuple[ApiClientSpec, ...] = ()
+    rate_limit_per_minute: int | None = Field(default=None, gt=0)  # None: the gateway's default
+
+
 class Channels(Spec):
     filedrop: FileDropChannel | None = None
     as2: AS2Settings | None = None
@@ -259,6 +321,7 @@ class PartnerConfig(Spec):
         description="Map overrides per document key (e.g. 'x12/855'), paths relative to edi_maps/.",
     )
     channels: Channels = Channels()
+    api: PartnerApi | None = None
     items: tuple[ItemXref, ...] = ()
     items_csv: str | None = Field(
         default=None,

@@ -368,7 +368,7 @@ def _cross_check(sources: Sequence[_Source]) -> list[Problem]:
 
 
 def _check_identities(s: _Source, seen: dict[tuple[str, ...], str]) -> list[Problem]:
-    """EDIFACT, cXML, portal and AS2 identities are unique across partners."""
+    """EDIFACT, cXML, portal and AS2 identities and API client ids are unique across partners."""
     c = s.config
     keys: list[tuple[str, tuple[str, ...]]] = []
     if c.edifact is not None:
@@ -379,6 +379,10 @@ def _check_identities(s: _Source, seen: dict[tuple[str, ...], str]) -> list[Prob
         keys.append(("portal.account", ("portal", c.portal.portal, c.portal.account)))
     if c.channels.as2 is not None:
         keys.append(("channels.as2.as2_id", ("as2", c.channels.as2.as2_id)))
+    if c.api is not None:
+        keys.extend(
+            (f"api.clients[{i}].client_id", ("client", k.client_id)) for i, k in enumerate(c.api.clients)
+        )
     problems = []
     for field, key in keys:
         if key in seen:

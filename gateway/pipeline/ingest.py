@@ -28,6 +28,7 @@ from gateway.formats import detect
 from gateway.kit import ids, logs, tracing
 from gateway.pipeline import translate
 from gateway.pipeline.intake import IntakeRun, Reader
+from gateway.pipeline.intake import api as api_intake
 from gateway.pipeline.intake import cxml as cxml_intake
 from gateway.pipeline.intake import json_payload as json_intake
 from gateway.pipeline.intake import x12 as x12_intake
@@ -48,8 +49,22 @@ READERS: Mapping[detect.Format, Reader] = {
     detect.Format.CXML: cxml_intake.read,
     detect.Format.JSON: json_intake.read,
 }
+# Channels whose receipts are always one format, whatever their first bytes look like: the supplier
+# API's JSON bodies. Their duplicates are the same bytes from the same partner.
+CHANNEL_READERS: Mapping[str, Reader] = {
+    api_intake.CHANNEL: api_intake.read,
+}
 
-__all__ = ["BUSY", "PROCESS_JOB", "READERS", "DocumentReport", "ReceiptReport", "process_receipt", "receive"]
+__all__ = [
+    "BUSY",
+    "CHANNEL_READERS",
+    "PROCESS_JOB",
+    "READERS",
+    "DocumentReport",
+    "ReceiptReport",
+    "process_receipt",
+    "receive",
+]
 
 
 def receive(
@@ -182,12 +197,17 @@ def process_receipt(session: Session, rt: Runtime, receipt_id: str) -> ReceiptRe
     steps = ProcessingStepRepository(session)
     now = rt.clock.now()
     advisory_lock(session, f"receipt-content:{receipt.content_sha256}")
-    original = receipts.find_handled_by_sha256(receipt.content_sha256, exclude_id=receipt.id)
+    channel_reader = CHANNEL_READERS.get(receipt.channel)
+    original = receipts.find_handled_by_sha256(
+        receipt.content_sha256,
+        exclude_id=receipt.id,
+        partner_id=receipt.partner_id if channel_reader is not None else None,
+    )
     fmt = detect.detect(receipt.raw[: translate.HEAD_BYTES])
     report.format = str(fmt)
     run = IntakeRun(session, rt, receipt, report, now, duplicate_of=original.id if original else None)
     try:
-        reader = READERS.get(fmt)
+        reader = channel_reader or READERS.get(fmt)
         if reader is None:
             raise translate.unsupported(fmt, receipt.file_name)
         reader(run)

@@ -7,6 +7,8 @@ from gateway.pipeline.runtime import Runtime
 from gateway.store.session import session_scope
 from tests.api import builders
 from tests.api.problem import assert_problem
+from tests.api.supplier_builders import commitment, import_order
+from tests.api.tenants import Tenants
 
 pytestmark = pytest.mark.anyio
 
@@ -135,3 +137,21 @@ async def test_unknown_receipt_is_a_404_problem(client: httpx.AsyncClient) -> No
 
 async def test_a_control_character_in_an_id_is_a_422_problem(client: httpx.AsyncClient) -> None:
     assert_problem(await client.get("/v1/receipts/a%00b/raw"), 422)
+
+
+async def test_a_documents_trace_reaches_its_exceptions_and_a_receipt_its_documents(
+    client: httpx.AsyncClient, supplier_a: httpx.AsyncClient, tenants: Tenants
+) -> None:
+    po = await import_order(client, tenants.a)
+    posted = (await supplier_a.post("/v1/supplier/commitments", json=commitment(po, quantity="80"))).json()
+    document_id = posted["documents"][0]["document_id"]
+
+    document = (await client.get(f"/v1/documents/{document_id}")).json()
+    receipt = (await client.get(f"/v1/receipts/{posted['receipt_id']}")).json()
+
+    assert [(e["type"], e["status"]) for e in document["exceptions"]] == [("quantity_short", "open")]
+    assert [d["id"] for d in receipt["documents"]] == [document_id]
+    assert (receipt["channel"], receipt["status"], receipt["partner_id"]) == ("api", "processed", tenants.a)
+    assert [i["format"] for i in receipt["interchanges"]] == ["api"]
+    assert [s["stage"] for s in receipt["steps"]] == ["received", "mapped", "correlated"]
+    assert receipt["raw_url"] == f"/v1/receipts/{posted['receipt_id']}/raw"

@@ -12,6 +12,7 @@ from gateway.app import create_app
 from gateway.pipeline.runtime import Runtime
 from gateway.settings import Settings
 from gateway.store.session import make_engine
+from tests.api.auth import Tokens
 from tests.api.problem import assert_problem
 
 pytestmark = pytest.mark.anyio
@@ -64,9 +65,11 @@ async def test_lifespan_builds_the_runtime_from_settings_and_closes_it(
             await app({**scope, "state": dict(state)}, receive, send)
 
         transport = httpx.ASGITransport(app=served)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
             assert (await client.get("/readyz")).status_code == 200
-            assert (await client.get("/v1/events")).json() == {"items": [], "next_cursor": 0}
+            headers = await Tokens(client, runtime).internal("events:read")
+            events = await client.get("/v1/events", headers=headers)
+            assert events.json() == {"items": [], "next_cursor": 0}
     assert (tmp_path / "gateway.db").is_file()
     assert runtime.engine.pool.checkedout() == 0
 

@@ -29,10 +29,16 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from gateway.api.oauth import clients
+from gateway.api.oauth.authority import Authority
+from gateway.api.oauth.scopes import INTERNAL_SCOPES
+from gateway.pipeline.runtime import Runtime
 from gateway.store import migrate
 from gateway.store import models as db
+from gateway.store.session import session_scope
 from gateway.worker import tasks  # noqa: F401  (registers the jobs intake queues)
-from tests.db_fixtures import service_unavailable
+from tests.api.auth import TEST_SECRET_KEY
+from tests.db_fixtures import service_unavailable, unique_id
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 GATEWAY = Path(sys.executable).parent / "gateway"
@@ -216,6 +222,7 @@ class Gateway:
                 "GATEWAY_PARTNERS_DIR": str(REPO_ROOT / "partners"),
                 "GATEWAY_MAPS_DIR": str(REPO_ROOT / "edi_maps"),
                 "GATEWAY_LOG_JSON": "true",
+                "GATEWAY_OAUTH__SECRET_KEY": TEST_SECRET_KEY,
                 **self.extra,
             }
         )
@@ -331,3 +338,27 @@ def shipped_by_line(session: Session) -> dict[tuple[str, str], Decimal]:
         .where(db.PurchaseOrder.po_number.startswith("45009"))
     ).all()
     return {(po, line): quantity for po, line, quantity in rows}
+
+
+def admin_headers(rt: Runtime, base: str) -> dict[str, str]:
+    """A bearer token of a new internal admin client (every internal scope), from the token
+    endpoint of the `gateway serve` process at `base`. `rt` must share its database and its
+    `GATEWAY_OAUTH__SECRET_KEY` (`TEST_SECRET_KEY`)."""
+    authority = Authority.from_settings(rt.settings)
+    with session_scope(rt.sessionmaker) as session:
+        row, secret = clients.create(
+            session,
+            authority,
+            rt.partners,
+            role="admin",
+            scopes=sorted(INTERNAL_SCOPES),
+            client_id=unique_id("ops"),
+            now=rt.clock.now(),
+        )
+        client_id = row.client_id
+    assert secret is not None
+    response = httpx.post(
+        f"{base}/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret), timeout=30
+    )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}

@@ -20,14 +20,16 @@ from pathlib import Path
 
 import httpx
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from gateway.pipeline import erp, ingest
 from gateway.pipeline.runtime import Runtime, build_runtime
-from gateway.settings import JobSettings, Settings
+from gateway.settings import JobSettings, OAuthSettings, Settings
 from gateway.store import models as db
 from gateway.store.session import session_scope
+from tests.api.auth import TEST_SECRET_KEY
 from tests.api.test_operations import metric
 from tests.faults.support import (
     GATEWAY,
@@ -35,6 +37,7 @@ from tests.faults.support import (
     Gateway,
     RedisServer,
     TcpProxy,
+    admin_headers,
     free_port,
     fresh_postgres,
     load_orders,
@@ -54,6 +57,7 @@ def runtime_for(gw: Gateway, *, stuck_after_s: float) -> Runtime:
         partners_dir=REPO_ROOT / "partners",
         maps_dir=REPO_ROOT / "edi_maps",
         jobs=JobSettings(stuck_after_s=stuck_after_s, backoff_base_s=0.5),
+        oauth=OAuthSettings(secret_key=SecretStr(TEST_SECRET_KEY)),
     )
     return build_runtime(settings, upgrade=False)
 
@@ -153,17 +157,19 @@ def test_the_api_answers_503_with_retry_after_while_postgres_is_unreachable(
                 }
             ],
         }
+        rt = runtime_for(Gateway(gw.data_dir, url, None), stuck_after_s=300)
         try:
             api = gw.serve(free_port(), name="api")
-            assert httpx.get(f"{api}/v1/purchase-orders", timeout=10).status_code == 200
+            auth = admin_headers(rt, api)
+            assert httpx.get(f"{api}/v1/purchase-orders", headers=auth, timeout=10).status_code == 200
             proxy.cut()
             for method, path in (("GET", "/v1/purchase-orders"), ("GET", "/v1/exceptions")):
-                response = httpx.request(method, f"{api}{path}", timeout=30)
+                response = httpx.request(method, f"{api}{path}", headers=auth, timeout=30)
                 assert response.status_code == 503, response.text
                 assert response.headers["content-type"] == "application/problem+json"
                 assert response.headers["retry-after"] == "5"
                 assert response.json()["type"] == "/problems/unavailable"
-            refused = httpx.post(f"{api}/v1/purchase-orders?send=false", json=order, timeout=30)
+            refused = httpx.post(f"{api}/v1/purchase-orders?send=false", json=order, headers=auth, timeout=30)
             assert refused.status_code == 503
             assert httpx.get(f"{api}/healthz", timeout=10).status_code == 200
             assert httpx.get(f"{api}/readyz", timeout=30).status_code == 503
@@ -171,16 +177,19 @@ def test_the_api_answers_503_with_retry_after_while_postgres_is_unreachable(
             proxy.restore()
             wait_until(
                 "the API answering again",
-                lambda: httpx.get(f"{api}/v1/purchase-orders", timeout=10).status_code == 200,
+                lambda: httpx.get(f"{api}/v1/purchase-orders", headers=auth, timeout=10).status_code == 200,
             )
             # The client retries after Retry-After: the order is stored once, nothing was half-written.
-            accepted = httpx.post(f"{api}/v1/purchase-orders?send=false", json=order, timeout=30)
+            accepted = httpx.post(
+                f"{api}/v1/purchase-orders?send=false", json=order, headers=auth, timeout=30
+            )
             assert accepted.status_code == 202, accepted.text
-            listed = httpx.get(f"{api}/v1/purchase-orders", timeout=10).json()
+            listed = httpx.get(f"{api}/v1/purchase-orders", headers=auth, timeout=10).json()
             assert [po["po_number"] for po in listed["items"]] == ["4500009001"]
         finally:
             gw.stop_all()
             proxy.cut()
+            rt.close()
 
 
 def test_metrics_of_every_api_process_count_the_work_of_every_worker(

@@ -1,4 +1,5 @@
-"""`/v1/documents` (list, one with its trace) and `/v1/receipts/{id}/raw` (the bytes as received)."""
+"""`/v1/documents` (list, one with its trace), `/v1/receipts/{id}` (what a receipt became) and
+`/v1/receipts/{id}/raw` (the bytes as received)."""
 
 from __future__ import annotations
 
@@ -11,14 +12,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.api import problems
-from gateway.api.deps import DbSession
+from gateway.api.deps import DbSession, ProcurementRead
 from gateway.api.documents import schemas
 from gateway.api.params import DEFAULT_LIMIT, Key, Limit, Offset, PartnerFilter, next_offset
 from gateway.errors import NotFoundError
 from gateway.store import models as db
 from gateway.store import repositories as repo
 
-router = APIRouter(tags=["documents"])
+router = APIRouter(tags=["documents"], responses=problems.responses(401, 403, 429))
 
 DocumentId = Annotated[Key, Path(description="The document id.")]
 ReceiptId = Annotated[Key, Path(description="The receipt id.")]
@@ -33,6 +34,7 @@ MAX_EVENTS = 1000
 )
 def list_documents(
     session: DbSession,
+    caller: ProcurementRead,
     partner_id: PartnerFilter = None,
     status: Annotated[db.DocumentStatus | None, Query()] = None,
     doc_type: Annotated[Key | None, Query(description="e.g. 855, 856, 997.")] = None,
@@ -56,7 +58,9 @@ def list_documents(
     summary="One document with its issues, processing steps and events",
     responses=problems.responses(404, 422),
 )
-def get_document(document_id: DocumentId, session: DbSession) -> schemas.DocumentRead:
+def get_document(
+    document_id: DocumentId, session: DbSession, caller: ProcurementRead
+) -> schemas.DocumentRead:
     row = repo.DocumentRepository(session).get(document_id)
     if row is None:
         raise NotFoundError(f"document {document_id} does not exist")
@@ -76,6 +80,10 @@ def get_document(document_id: DocumentId, session: DbSession) -> schemas.Documen
         issues=[schemas.IssueRead.model_validate(issue) for issue in row.issues],
         steps=[schemas.ProcessingStepRead.model_validate(step) for step in steps],
         events=[repo.OutboxRepository.event(event) for event in _events_of(session, document_id)],
+        exceptions=[
+            schemas.DocumentExceptionRead.model_validate(case)
+            for case in repo.ExceptionRepository(session).for_document(document_id)
+        ],
     )
 
 
@@ -91,6 +99,39 @@ def _events_of(session: Session, document_id: str) -> Sequence[db.OutboxEvent]:
 
 
 @router.get(
+    "/v1/receipts/{receipt_id}",
+    response_model=schemas.ReceiptRead,
+    summary="One receipt with its interchanges, documents and processing steps",
+    responses=problems.responses(404, 422),
+)
+def get_receipt(receipt_id: ReceiptId, session: DbSession, caller: ProcurementRead) -> schemas.ReceiptRead:
+    row = repo.ReceiptRepository(session).require(receipt_id)
+    documents = repo.DocumentRepository(session).list(receipt_id=receipt_id, limit=MAX_EVENTS)
+    return schemas.ReceiptRead(
+        id=row.id,
+        channel=row.channel,
+        file_name=row.file_name,
+        partner_id=row.partner_id,
+        content_sha256=row.content_sha256,
+        size=row.size,
+        received_at=row.received_at,
+        status=row.status,
+        error=row.error,
+        duplicate_of_id=row.duplicate_of_id,
+        raw_url=f"/v1/receipts/{quote(row.id, safe='')}/raw",
+        interchanges=[
+            schemas.InterchangeRead.model_validate(i)
+            for i in repo.InterchangeRepository(session).for_receipt(receipt_id)
+        ],
+        documents=[schemas.DocumentSummaryRead.model_validate(d) for d in documents],
+        steps=[
+            schemas.ProcessingStepRead.model_validate(s)
+            for s in repo.ProcessingStepRepository(session).for_receipt(receipt_id)
+        ],
+    )
+
+
+@router.get(
     "/v1/receipts/{receipt_id}/raw",
     response_class=Response,
     summary="The bytes of a receipt, exactly as received",
@@ -99,7 +140,7 @@ def _events_of(session: Session, document_id: str) -> Sequence[db.OutboxEvent]:
         **problems.responses(404, 422),
     },
 )
-def get_receipt_raw(receipt_id: ReceiptId, session: DbSession) -> Response:
+def get_receipt_raw(receipt_id: ReceiptId, session: DbSession, caller: ProcurementRead) -> Response:
     row = repo.ReceiptRepository(session).require(receipt_id)
     name = row.file_name or f"{row.id}.bin"
     return Response(

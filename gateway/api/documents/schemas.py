@@ -7,6 +7,7 @@ import datetime as dt
 from pydantic import BaseModel, ConfigDict
 
 from gateway import canonical
+from gateway.canonical.exceptions import ExceptionStatus, ExceptionType
 from gateway.store import models as db
 
 
@@ -73,8 +74,22 @@ class ProcessingStepRead(BaseModel):
     at: dt.datetime
 
 
+class DocumentExceptionRead(BaseModel):
+    """An exception the document opened (or last touched): `/v1/exceptions/{id}` has its history."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    type: ExceptionType
+    status: ExceptionStatus
+    po_number: str | None
+    line_number: str | None
+    message: str
+
+
 class DocumentRead(DocumentSummaryRead):
-    """A document with everything that explains it: envelope controls, issues, trace and events."""
+    """A document with everything that explains it: envelope controls, issues, trace, events and
+    the exceptions it raised."""
 
     interchange_id: str | None
     interchange_control: str | None
@@ -84,3 +99,38 @@ class DocumentRead(DocumentSummaryRead):
     issues: list[IssueRead]
     steps: list[ProcessingStepRead]
     events: list[canonical.Event]
+    exceptions: list[DocumentExceptionRead]
+
+
+class InterchangeRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    format: str
+    sender: str
+    receiver: str
+    control_number: str
+    partner_id: str | None
+    is_test: bool
+    status: db.InterchangeStatus
+    issues: list[IssueRead]
+
+
+class ReceiptRead(BaseModel):
+    """What arrived and everything that came of it: interchanges, documents, the steps (the trace
+    from the raw bytes, at `raw_url`, to the documents, whose pages show their events and exceptions)."""
+
+    id: str
+    channel: str
+    file_name: str | None
+    partner_id: str | None
+    content_sha256: str
+    size: int
+    received_at: dt.datetime
+    status: db.ReceiptStatus
+    error: str | None
+    duplicate_of_id: str | None
+    raw_url: str
+    interchanges: list[InterchangeRead]
+    documents: list[DocumentSummaryRead]
+    steps: list[ProcessingStepRead]

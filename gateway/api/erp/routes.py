@@ -7,8 +7,7 @@ with `send` (the default), the supplier is sent an 850, or an 860 for a revision
 already has; an older or equal revision changes nothing and is listed under `stale`. The answer is
 the import summary. A purchase order for a partner we do not know is 404 and nothing is stored.
 
-NO AUTHENTICATION YET: OAuth 2 (client credentials, per-partner scopes) comes with issue 5; until
-then serve this API only where every caller may write ERP data.
+Every route needs a token with `procurement:write` (an internal client, e.g. of the `erp` role).
 """
 
 from __future__ import annotations
@@ -18,12 +17,15 @@ from typing import Annotated, TypeVar
 from fastapi import APIRouter, Query, status
 
 from gateway.api import problems
-from gateway.api.deps import DbSession, RuntimeDep
+from gateway.api.deps import DbSession, ProcurementWrite, RuntimeDep
 from gateway.api.erp import schemas
+from gateway.api.idempotency import IdempotentRoute
 from gateway.pipeline import erp
 from gateway.pipeline.runtime import Runtime
 
-router = APIRouter(tags=["ERP import"])
+router = APIRouter(
+    tags=["ERP import"], responses=problems.responses(401, 403, 429), route_class=IdempotentRoute
+)
 
 T = TypeVar("T")
 
@@ -45,6 +47,7 @@ def import_purchase_orders(
     body: schemas.PurchaseOrderCreate | list[schemas.PurchaseOrderCreate],
     session: DbSession,
     runtime: RuntimeDep,
+    caller: ProcurementWrite,
     send: Send = True,
 ) -> schemas.ImportSummaryRead:
     orders = [po.to_canonical() for po in _many(body)]
@@ -61,6 +64,7 @@ def import_production_orders(
     body: schemas.ProductionOrderCreate | list[schemas.ProductionOrderCreate],
     session: DbSession,
     runtime: RuntimeDep,
+    caller: ProcurementWrite,
 ) -> schemas.ImportSummaryRead:
     orders = [mo.to_canonical() for mo in _many(body)]
     return _import(session, runtime, erp.ErpFile(production_orders=orders), send=False)
@@ -76,6 +80,7 @@ def import_goods_receipts(
     body: schemas.GoodsReceiptCreate | list[schemas.GoodsReceiptCreate],
     session: DbSession,
     runtime: RuntimeDep,
+    caller: ProcurementWrite,
 ) -> schemas.ImportSummaryRead:
     receipts = [gr.to_canonical() for gr in _many(body)]
     return _import(session, runtime, erp.ErpFile(goods_receipts=receipts), send=False)
@@ -91,6 +96,7 @@ def import_stock(
     body: schemas.StockLevelCreate | list[schemas.StockLevelCreate],
     session: DbSession,
     runtime: RuntimeDep,
+    caller: ProcurementWrite,
 ) -> schemas.ImportSummaryRead:
     levels = [level.to_canonical() for level in _many(body)]
     return _import(session, runtime, erp.ErpFile(stock=levels), send=False)

@@ -8,12 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from gateway.api import problems
-from gateway.api.deps import DbSession
+from gateway.api.deps import DbSession, EventsRead
 from gateway.api.events import schemas
 from gateway.api.params import DEFAULT_LIMIT, Limit
 from gateway.store import repositories as repo
 
-router = APIRouter(tags=["events"])
+router = APIRouter(tags=["events"], responses=problems.responses(401, 403, 429))
 
 After = Annotated[
     int, Query(ge=0, le=2**63 - 1, description="Events with a greater cursor (0: from the start).")
@@ -26,7 +26,9 @@ After = Annotated[
     summary="Canonical events after a cursor, in cursor order",
     responses=problems.responses(422),
 )
-def list_events(session: DbSession, after: After = 0, limit: Limit = DEFAULT_LIMIT) -> schemas.EventListRead:
+def list_events(
+    session: DbSession, caller: EventsRead, after: After = 0, limit: Limit = DEFAULT_LIMIT
+) -> schemas.EventListRead:
     rows = repo.OutboxRepository(session).list_after(after, limit)
     events = [repo.OutboxRepository.event(row) for row in rows]
     return schemas.EventListRead(items=events, next_cursor=events[-1].cursor if events else after)

@@ -7,18 +7,20 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Query, status
-from pydantic import AwareDatetime
 from sqlalchemy.orm import Session
 
 from gateway.api import problems
-from gateway.api.deps import DbSession, RuntimeDep
+from gateway.api.deps import DbSession, ProcurementRead, ProcurementWrite, RuntimeDep
 from gateway.api.exceptions import schemas
-from gateway.api.params import DEFAULT_LIMIT, Key, Limit, Offset, PartnerFilter, next_offset
+from gateway.api.idempotency import IdempotentRoute
+from gateway.api.params import DEFAULT_LIMIT, IsoDatetime, Key, Limit, Offset, PartnerFilter, next_offset
 from gateway.canonical.exceptions import ExceptionStatus, ExceptionType, OwnerRole, Severity
 from gateway.store import models as db
 from gateway.store import repositories as repo
 
-router = APIRouter(tags=["exceptions"])
+router = APIRouter(
+    tags=["exceptions"], responses=problems.responses(401, 403, 429), route_class=IdempotentRoute
+)
 
 ExceptionId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The exception id.")]
 
@@ -32,6 +34,7 @@ ExceptionId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The exception
 def list_exceptions(
     session: DbSession,
     runtime: RuntimeDep,
+    caller: ProcurementRead,
     type: Annotated[ExceptionType | None, Query()] = None,
     partner_id: PartnerFilter = None,
     po_number: Annotated[Key | None, Query()] = None,
@@ -42,7 +45,7 @@ def list_exceptions(
         Key | None, Query(description="Only exceptions naming this production order as impacted.")
     ] = None,
     opened_before: Annotated[
-        AwareDatetime | None, Query(description="Only exceptions opened before this time (with offset).")
+        IsoDatetime | None, Query(description="Only exceptions opened before this time (with offset).")
     ] = None,
     min_age_hours: Annotated[
         int | None, Query(ge=0, le=24 * 366 * 10, description="Only exceptions at least this many hours old.")
@@ -78,7 +81,9 @@ def list_exceptions(
     summary="One exception with its history and source documents",
     responses=problems.responses(404, 422),
 )
-def get_exception(exception_id: ExceptionId, session: DbSession) -> schemas.ExceptionDetailRead:
+def get_exception(
+    exception_id: ExceptionId, session: DbSession, caller: ProcurementRead
+) -> schemas.ExceptionDetailRead:
     return _detail(session, repo.ExceptionRepository(session).require(exception_id))
 
 
@@ -89,7 +94,11 @@ def get_exception(exception_id: ExceptionId, session: DbSession) -> schemas.Exce
     responses=problems.responses(404, 409, 422),
 )
 def acknowledge_exception(
-    exception_id: ExceptionId, body: schemas.ExceptionActionCreate, session: DbSession, runtime: RuntimeDep
+    exception_id: ExceptionId,
+    body: schemas.ExceptionActionCreate,
+    session: DbSession,
+    runtime: RuntimeDep,
+    caller: ProcurementWrite,
 ) -> schemas.ExceptionDetailRead:
     cases = repo.ExceptionRepository(session, runtime.clock)
     return _detail(session, cases.acknowledge(exception_id, actor=body.actor, note=body.note))
@@ -102,7 +111,11 @@ def acknowledge_exception(
     responses=problems.responses(404, 409, 422),
 )
 def resolve_exception(
-    exception_id: ExceptionId, body: schemas.ExceptionActionCreate, session: DbSession, runtime: RuntimeDep
+    exception_id: ExceptionId,
+    body: schemas.ExceptionActionCreate,
+    session: DbSession,
+    runtime: RuntimeDep,
+    caller: ProcurementWrite,
 ) -> schemas.ExceptionDetailRead:
     cases = repo.ExceptionRepository(session, runtime.clock)
     return _detail(session, cases.resolve_case(exception_id, actor=body.actor, note=body.note))
@@ -116,7 +129,11 @@ def resolve_exception(
     responses=problems.responses(404, 422),
 )
 def add_exception_note(
-    exception_id: ExceptionId, body: schemas.ExceptionNoteCreate, session: DbSession, runtime: RuntimeDep
+    exception_id: ExceptionId,
+    body: schemas.ExceptionNoteCreate,
+    session: DbSession,
+    runtime: RuntimeDep,
+    caller: ProcurementWrite,
 ) -> schemas.ExceptionHistoryRead:
     entry = repo.ExceptionRepository(session, runtime.clock).add_note(
         exception_id, actor=body.actor, note=body.note

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
+from gateway.api.params import KEY_PATTERN, Key
 from gateway.store import models as db
+
+# Who a person is, as the caller names them (printable, like every key).
+Actor = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=KEY_PATTERN)]
 
 
 class DeadLetterRead(BaseModel):
@@ -55,7 +59,7 @@ class AuditListRead(BaseModel):
 class ConfigReloadCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    actor: str = "api"
+    actor: Actor = "api"
 
 
 class ConfigReloadRead(BaseModel):
@@ -68,11 +72,11 @@ class ReplayCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    receipt_ids: list[str] = Field(default_factory=list, max_length=1000)
-    document_ids: list[str] = Field(default_factory=list, max_length=1000)
-    partner_id: str | None = Field(default=None, max_length=64)
+    receipt_ids: list[Key] = Field(default_factory=list, max_length=1000)
+    document_ids: list[Key] = Field(default_factory=list, max_length=1000)
+    partner_id: Key | None = None
     since: AwareDatetime | None = None
     until: AwareDatetime | None = None
     dead_letters: bool = False
     apply: bool = False
-    actor: str = Field(default="api", max_length=128)
+    actor: Actor = "api"

@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from gateway import canonical
+from gateway.correlation.ledger import LineLedger
 from gateway.store import models as db
 
 
@@ -21,6 +23,20 @@ class PurchaseOrderSummaryRead(BaseModel):
     status: db.PurchaseOrderStatus
     sent_at: dt.datetime | None
     updated_at: dt.datetime
+
+    @classmethod
+    def of(cls, row: db.PurchaseOrder) -> PurchaseOrderSummaryRead:
+        return cls(
+            partner_id=row.partner_id,
+            po_number=row.po_number,
+            revision=row.revision,
+            plant=row.plant,
+            currency=row.currency,
+            order_date=row.order_on,
+            status=row.status,
+            sent_at=row.sent_at,
+            updated_at=row.updated_at,
+        )
 
 
 class PurchaseOrderListRead(BaseModel):
@@ -60,6 +76,39 @@ class PurchaseOrderLineRead(BaseModel):
     shipped_quantity: Decimal
     received_quantity: Decimal
     open_quantity: Decimal
+
+    @classmethod
+    def of(cls, line: db.PurchaseOrderLine) -> PurchaseOrderLineRead:
+        return cls(
+            line_number=line.line_number,
+            buyer_item=line.buyer_item,
+            supplier_item=line.supplier_item,
+            quantity=line.quantity,
+            unit=line.unit,
+            unit_price=line.unit_price,
+            requested_date=line.requested_on,
+            cancelled=line.cancelled,
+            ack_status=line.ack_status,
+            committed_quantity=line.committed_quantity,
+            committed_date=line.committed_on,
+            committed_price=line.committed_price,
+            committed_schedule=[
+                CommittedSplitRead(quantity=s.quantity, unit=s.unit, date=s.date, date_kind=s.date_kind)
+                for s in _ledger_schedule(line)
+            ],
+            shipped_quantity=line.shipped_quantity,
+            received_quantity=line.received_quantity,
+            open_quantity=max(line.quantity - line.shipped_quantity, Decimal(0)),
+        )
+
+
+def is_open(line: db.PurchaseOrderLine) -> bool:
+    """Still to be shipped: not cancelled, and less shipped than ordered."""
+    return not line.cancelled and line.shipped_quantity < line.quantity
+
+
+def _ledger_schedule(line: db.PurchaseOrderLine) -> tuple[canonical.ScheduleLine, ...]:
+    return LineLedger.model_validate(line.ledger).committed_schedule if line.ledger is not None else ()
 
 
 class PurchaseOrderRead(PurchaseOrderSummaryRead):

@@ -14,6 +14,7 @@ from gateway.store.models.erp import (
     PurchaseOrderLine,
     PurchaseOrderStatus,
 )
+from gateway.store.models.idempotency import IdempotencyRecord
 from gateway.store.models.intake import (
     Direction,
     Document,
@@ -33,6 +34,7 @@ from gateway.store.models.messaging import (
     OutboundStatus,
     OutboxEvent,
 )
+from gateway.store.models.oauth import ClientAssertion, OAuthClient, OAuthToken, SigningKey
 from gateway.store.models.operations import AuditEntry, DeadLetter, DeadLetterKind
 from gateway.store.models.stock import GoodsReceipt, StockLevel
 from gateway.store.models.supply import Commitment, Shipment, ShipmentLine
@@ -46,6 +48,7 @@ __all__ = [
     "AS2Status",
     "AuditEntry",
     "Base",
+    "ClientAssertion",
     "Commitment",
     "ComponentRequirement",
     "ControlKind",
@@ -59,9 +62,12 @@ __all__ = [
     "ExceptionCase",
     "ExceptionHistory",
     "GoodsReceipt",
+    "IdempotencyRecord",
     "Interchange",
     "InterchangeStatus",
     "MdnDelivery",
+    "OAuthClient",
+    "OAuthToken",
     "OutboundMessage",
     "OutboundStatus",
     "OutboxEvent",
@@ -76,6 +82,7 @@ __all__ = [
     "ReceiptStatus",
     "Shipment",
     "ShipmentLine",
+    "SigningKey",
     "Stage",
     "StepStatus",
     "StockLevel",

@@ -44,7 +44,7 @@ class ExceptionCase(Base):
     expected: Mapped[str | None] = mapped_column(Text)
     actual: Mapped[str | None] = mapped_column(Text)
     message: Mapped[str] = mapped_column(Text)
-    document_id: Mapped[str | None] = mapped_column(String(36))
+    document_id: Mapped[str | None] = mapped_column(String(36), index=True)
     impacted_production_orders: Mapped[list[str]] = mapped_column(JSONType, default=list)
     details: Mapped[dict[str, str]] = mapped_column(JSONType, default=dict)
     opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

@@ -4,9 +4,11 @@ Each takes the caller's `Session` (and optionally a `Clock`) and never commits.
 Import by module: `from gateway.store import repositories as repo`.
 """
 
+from gateway.store.repositories.activity import PartnerActivityRepository
 from gateway.store.repositories.base import Repository
 from gateway.store.repositories.cases import ExceptionRepository
 from gateway.store.repositories.erp import ProductionOrderRepository, PurchaseOrderRepository
+from gateway.store.repositories.idempotency import IdempotencyRepository
 from gateway.store.repositories.intake import (
     DocumentRepository,
     InterchangeRepository,
@@ -18,6 +20,12 @@ from gateway.store.repositories.messaging import (
     ControlNumberRepository,
     OutboundMessageRepository,
     OutboxRepository,
+)
+from gateway.store.repositories.oauth import (
+    ClientAssertionRepository,
+    OAuthClientRepository,
+    OAuthTokenRepository,
+    SigningKeyRepository,
 )
 from gateway.store.repositories.stock import GoodsReceiptRepository, StockRepository
 from gateway.store.repositories.supply import (
@@ -31,14 +39,19 @@ from gateway.store.repositories.webhooks import WebhookRepository
 
 __all__ = [
     "MAX_CONTROL_NUMBER",
+    "ClientAssertionRepository",
     "CommitmentRepository",
     "ControlNumberRepository",
     "DocumentRepository",
     "ExceptionRepository",
     "GoodsReceiptRepository",
+    "IdempotencyRepository",
     "InterchangeRepository",
+    "OAuthClientRepository",
+    "OAuthTokenRepository",
     "OutboundMessageRepository",
     "OutboxRepository",
+    "PartnerActivityRepository",
     "ProcessingStepRepository",
     "ProductionOrderRepository",
     "PurchaseOrderRepository",
@@ -47,6 +60,7 @@ __all__ = [
     "ShipmentRepository",
     "ShipmentUpsert",
     "ShippedTotal",
+    "SigningKeyRepository",
     "StockRepository",
     "UpsertOutcome",
     "WebhookRepository",

@@ -7,10 +7,11 @@ SAVEPOINT and, if another transaction won the race, touches the winner instead.
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import ColumnElement, exists, func, literal, select, type_coerce
+from sqlalchemy import ColumnElement, exists, func, literal, or_, select, type_coerce
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 
@@ -242,6 +243,58 @@ class ExceptionRepository(Repository):
             query = query.where(db.ExceptionCase.opened_at <= opened_by)
         query = query.order_by(db.ExceptionCase.opened_at, db.ExceptionCase.id)
         return self.session.scalars(query.limit(limit).offset(offset)).all()
+
+    def for_partner(
+        self,
+        partner_id: str,
+        *,
+        after_id: int = 0,
+        status: ExceptionStatus | None = None,
+        type: ExceptionType | None = None,
+        po_number: str | None = None,
+        exclude_types: Iterable[ExceptionType] = (),
+        limit: int = 100,
+    ) -> Sequence[db.ExceptionCase]:
+        """One partner's cases by id after `after_id` (keyset pagination)."""
+        query = select(db.ExceptionCase).where(
+            db.ExceptionCase.partner_id == partner_id, db.ExceptionCase.id > after_id
+        )
+        excluded = list(exclude_types)
+        if excluded:
+            query = query.where(db.ExceptionCase.type.not_in(excluded))
+        if status is not None:
+            query = query.where(db.ExceptionCase.status == status)
+        if type is not None:
+            query = query.where(db.ExceptionCase.type == type)
+        if po_number is not None:
+            query = query.where(db.ExceptionCase.po_number == po_number)
+        return self.session.scalars(query.order_by(db.ExceptionCase.id).limit(limit)).all()
+
+    def production_risks(self, order_ids: Iterable[str]) -> dict[str, builtins.list[db.ExceptionCase]]:
+        """The active production_at_risk cases of each production order (by the case subject
+        `production:<order id>:item:<item>`), by id."""
+        wanted = sorted(set(order_ids))
+        if not wanted:
+            return {}
+        prefixes = [
+            db.ExceptionCase.subject.startswith(f"production:{o}:item:", autoescape=True) for o in wanted
+        ]
+        query = select(db.ExceptionCase).where(
+            db.ExceptionCase.type == ExceptionType.PRODUCTION_AT_RISK,
+            db.ExceptionCase.status.in_(ACTIVE),
+            or_(*prefixes),
+        )
+        found: dict[str, builtins.list[db.ExceptionCase]] = {o: [] for o in wanted}
+        for row in self.session.scalars(query.order_by(db.ExceptionCase.id)):
+            order_id = row.subject.removeprefix("production:").rsplit(":item:", 1)[0]
+            if order_id in found:
+                found[order_id].append(row)
+        return found
+
+    def for_document(self, document_id: str) -> Sequence[db.ExceptionCase]:
+        """The cases a document opened (or last touched), by id."""
+        query = select(db.ExceptionCase).where(db.ExceptionCase.document_id == document_id)
+        return self.session.scalars(query.order_by(db.ExceptionCase.id)).all()
 
     def _impacting(self, order_id: str) -> ColumnElement[bool]:
         """`impacted_production_orders` (a JSON array) holds `order_id`: JSONB containment on

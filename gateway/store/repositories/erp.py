@@ -6,15 +6,18 @@ import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import exists, literal, select
 from sqlalchemy.exc import MultipleResultsFound
 from sqlalchemy.orm import joinedload, selectinload
 
 from gateway import canonical
+from gateway.canonical.exceptions import ExceptionStatus, ExceptionType
 from gateway.correlation.ledger import LineLedger, PurchaseOrderState, requested_date_of
 from gateway.errors import ConflictError, NotFoundError
 from gateway.store import models as db
 from gateway.store.repositories.base import Repository
+
+ACTIVE_STATUSES = (ExceptionStatus.OPEN, ExceptionStatus.ACKNOWLEDGED)
 
 
 class PurchaseOrderRepository(Repository):
@@ -120,6 +123,48 @@ class PurchaseOrderRepository(Repository):
         if with_lines:
             query = query.options(selectinload(db.PurchaseOrder.lines))
         return self.session.scalars(query.limit(limit).offset(offset)).all()
+
+    def list_for_partner(
+        self,
+        partner_id: str,
+        *,
+        after: str | None = None,
+        status: db.PurchaseOrderStatus | None = None,
+        open_only: bool = True,
+        item: str | None = None,
+        requested_from: dt.date | None = None,
+        requested_to: dt.date | None = None,
+        updated_since: dt.datetime | None = None,
+        limit: int = 100,
+    ) -> Sequence[db.PurchaseOrder]:
+        """One partner's POs (lines loaded) by PO number after `after` (keyset pagination). With
+        `open_only`, only POs with an open line (not cancelled, less shipped than ordered) that
+        matches the line filters (`item` as buyer or supplier item, requested date range)."""
+        line = db.PurchaseOrderLine
+        matching = select(line.purchase_order_id)
+        if open_only:
+            matching = matching.where(line.cancelled.is_(False), line.shipped_quantity < line.quantity)
+        if item is not None:
+            matching = matching.where((line.buyer_item == item) | (line.supplier_item == item))
+        if requested_from is not None:
+            matching = matching.where(line.requested_on >= requested_from)
+        if requested_to is not None:
+            matching = matching.where(line.requested_on <= requested_to)
+        query = (
+            select(db.PurchaseOrder)
+            .where(db.PurchaseOrder.partner_id == partner_id)
+            .options(selectinload(db.PurchaseOrder.lines))
+            .order_by(db.PurchaseOrder.po_number)
+        )
+        if open_only or item is not None or requested_from is not None or requested_to is not None:
+            query = query.where(db.PurchaseOrder.id.in_(matching))
+        if after is not None:
+            query = query.where(db.PurchaseOrder.po_number > after)
+        if status is not None:
+            query = query.where(db.PurchaseOrder.status == status)
+        if updated_since is not None:
+            query = query.where(db.PurchaseOrder.updated_at >= updated_since)
+        return self.session.scalars(query.limit(limit)).all()
 
     def lines(self, purchase_order_id: int) -> Sequence[db.PurchaseOrderLine]:
         query = select(db.PurchaseOrderLine).where(
@@ -242,9 +287,16 @@ class ProductionOrderRepository(Repository):
         return self.session.scalars(query).one_or_none()
 
     def list(
-        self, *, item: str | None = None, plant: str | None = None, limit: int = 1000
+        self,
+        *,
+        item: str | None = None,
+        plant: str | None = None,
+        at_risk: bool | None = None,
+        limit: int = 1000,
+        offset: int = 0,
     ) -> Sequence[db.ProductionOrder]:
-        """Orders (components loaded) needing `item` as a component and/or at `plant`, by start date."""
+        """Orders (components loaded) needing `item` as a component and/or at `plant`, by start date.
+        `at_risk`: only those with (True) or without (False) an active production_at_risk case."""
         query = select(db.ProductionOrder).options(selectinload(db.ProductionOrder.components))
         if plant is not None:
             query = query.where(db.ProductionOrder.plant == plant)
@@ -253,8 +305,20 @@ class ProductionOrderRepository(Repository):
                 db.ComponentRequirement.item == item
             )
             query = query.where(db.ProductionOrder.id.in_(needing))
+        if at_risk is not None:
+            # The case's subject is `production:<order id>:item:<item>` (correlation.pegging.subject).
+            risky = exists(
+                select(db.ExceptionCase.id).where(
+                    db.ExceptionCase.type == ExceptionType.PRODUCTION_AT_RISK,
+                    db.ExceptionCase.status.in_(ACTIVE_STATUSES),
+                    db.ExceptionCase.subject.like(
+                        literal("production:") + db.ProductionOrder.order_id + literal(":item:%")
+                    ),
+                )
+            )
+            query = query.where(risky if at_risk else ~risky)
         query = query.order_by(db.ProductionOrder.start_on, db.ProductionOrder.order_id)
-        return self.session.scalars(query.limit(limit)).all()
+        return self.session.scalars(query.limit(limit).offset(offset)).all()
 
     def requirements(
         self, item: str, *, plant: str | None = None, need_by: dt.date | None = None

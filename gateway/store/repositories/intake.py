@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from gateway.errors import NotFoundError
 from gateway.kit.ids import sha256_hex
@@ -58,8 +59,22 @@ class ReceiptRepository(Repository):
             raise NotFoundError(f"receipt {receipt_id} does not exist")
         return row
 
-    def find_by_sha256(self, content_sha256: str, *, exclude_id: str | None = None) -> db.Receipt | None:
-        """The first receipt (by arrival) with these bytes that is not itself a duplicate."""
+    def lock_content(self, content_sha256: str, *, partner_id: str | None = None) -> None:
+        """Serialise, until commit, the writers of receipts with these bytes (of this partner), so a
+        second one sees the first committed and is recorded as its duplicate. PostgreSQL: a
+        transaction-scoped advisory lock; SQLite serialises writers already."""
+        if self.session.get_bind().dialect.name != "postgresql":
+            return
+        key = int.from_bytes(
+            hashlib.sha256(f"{partner_id or ''}:{content_sha256}".encode()).digest()[:8], "big", signed=True
+        )
+        self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+    def find_by_sha256(
+        self, content_sha256: str, *, exclude_id: str | None = None, partner_id: str | None = None
+    ) -> db.Receipt | None:
+        """The first receipt (by arrival) with these bytes that is not itself a duplicate (of this
+        partner's receipts only, when `partner_id` is given)."""
         query = (
             select(db.Receipt)
             .where(db.Receipt.content_sha256 == content_sha256)
@@ -69,12 +84,17 @@ class ReceiptRepository(Repository):
         )
         if exclude_id is not None:
             query = query.where(db.Receipt.id != exclude_id)
+        if partner_id is not None:
+            query = query.where(db.Receipt.partner_id == partner_id)
         return self.session.scalars(query).first()
 
-    def find_handled_by_sha256(self, content_sha256: str, *, exclude_id: str) -> db.Receipt | None:
+    def find_handled_by_sha256(
+        self, content_sha256: str, *, exclude_id: str, partner_id: str | None = None
+    ) -> db.Receipt | None:
         """The first receipt (by arrival) with these bytes that was already processed or failed:
-        what a receipt being processed now duplicates. Receipts still waiting (or dead-lettered) do
-        not count, so two copies processed at once cannot each take the other for the original."""
+        what a receipt being processed now duplicates (of this partner's receipts only, when
+        `partner_id` is given). Receipts still waiting (or dead-lettered) do not count, so two
+        copies processed at once cannot each take the other for the original."""
         query = (
             select(db.Receipt)
             .where(
@@ -85,6 +105,8 @@ class ReceiptRepository(Repository):
             .order_by(db.Receipt.received_at, db.Receipt.id)
             .limit(1)
         )
+        if partner_id is not None:
+            query = query.where(db.Receipt.partner_id == partner_id)
         return self.session.scalars(query).first()
 
     def set_status(

@@ -5,7 +5,7 @@ New tables, and new columns that are nullable or have a server default: safe to 
 old code runs (old code leaves them at their defaults).
 
 Revision ID: 4e1f0c2a9b7d
-Revises: 5d0c2e7a9f14
+Revises: 028af2e20996
 Create Date: 2026-12-01 17:15:00+00:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "4e1f0c2a9b7d"
-down_revision: str | None = "5d0c2e7a9f14"
+down_revision: str | None = "028af2e20996"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,1 @@
+"""Production orders with their component requirements and the risk to each (production at risk)."""

@@ -1,0 +1,131 @@
+"""The supplier API's intake: a partner posts a commitment or a shipment as JSON, or raw EDI.
+
+    submit(session, rt, partner_id=..., submission=..., raw=...)       # channel "api"
+    upload_edi(session, rt, partner_id=..., raw=..., file_name=...)    # channel "http"
+
+A posted body is a document like any other. In the caller's one transaction (the HTTP answer is the
+acknowledgement, sent once it has committed): the raw body is stored as the receipt, then the same
+receipt processing as every channel runs (`ingest.process_receipt`: interchange and document rows,
+duplicates, the version rules, correlation, exception cases, events, and for EDI the 997/999/TA1).
+
+The partner is the caller's (the token's), never what the body says: a PO number that is not the
+partner's own is `NotFoundError` (whether another partner has it or nobody does), X12 whose
+envelope names another partner's identity is refused before anything is stored, and so is cXML or
+JSON posted as "EDI" (those have endpoints with their own credentials).
+"""
+
+from __future__ import annotations
+
+import io
+
+from sqlalchemy.orm import Session
+
+from gateway.errors import FormatError, GatewayError, NotFoundError, PartnerError
+from gateway.formats import detect
+from gateway.formats.x12 import model as x12
+from gateway.formats.x12 import reader as x12_reader
+from gateway.kit import ids
+from gateway.pipeline import ingest
+from gateway.pipeline.intake import api as api_intake
+from gateway.pipeline.reports import ReceiptReport
+from gateway.pipeline.runtime import Runtime
+from gateway.pipeline.translate import HEAD_BYTES, partner_for
+from gateway.store import models as db
+from gateway.store.repositories.erp import PurchaseOrderRepository
+from gateway.store.repositories.intake import ProcessingStepRepository, ReceiptRepository
+
+EDI_CHANNEL = "http"  # raw EDI posted to the API
+
+
+# What /v1/edi takes: EDI. cXML and JSON have endpoints of their own, with their own credentials
+# (SharedSecret, webhook signatures), which a bearer token must not stand in for.
+OTHER_ENDPOINTS = {detect.Format.CXML: "POST /cxml", detect.Format.JSON: "the supplier API's JSON operations"}
+
+
+class NotEdiError(GatewayError):
+    status = 415
+    type = "/problems/not-edi"
+    title = "Not EDI"
+
+
+class SenderMismatchError(PartnerError):
+    """An interchange posted with one partner's token names another partner as its sender."""
+
+    status = 422
+    type = "/problems/sender-mismatch"
+    title = "The interchange names another partner"
+
+
+def _store(
+    session: Session, rt: Runtime, *, channel: str, raw: bytes, partner_id: str, file_name: str | None
+) -> db.Receipt:
+    receipts = ReceiptRepository(session)
+    # Two posts of the same bytes at once: the second waits for the first and is its duplicate.
+    receipts.lock_content(
+        ids.sha256_hex(raw), partner_id=partner_id if channel == api_intake.CHANNEL else None
+    )
+    receipt_id = ids.new_receipt_id()
+    now = rt.clock.now()
+    receipt = receipts.add(
+        id=receipt_id,
+        channel=channel,
+        raw=raw,
+        received_at=now,
+        file_name=file_name,
+        partner_id=partner_id,
+        correlation_id=receipt_id,
+    )
+    ProcessingStepRepository(session).record(
+        stage=db.Stage.RECEIVED, status=db.StepStatus.OK, receipt_id=receipt_id, at=now
+    )
+    return receipt
+
+
+def submit(
+    session: Session, rt: Runtime, *, partner_id: str, submission: api_intake.Submission, raw: bytes
+) -> ReceiptReport:
+    """Store a posted commitment or shipment and process it."""
+    orders = PurchaseOrderRepository(session)
+    for po_number in sorted(submission.po_numbers()):
+        if orders.get(po_number, partner_id=partner_id) is None:
+            raise NotFoundError(f"purchase order {po_number} does not exist", po_number=po_number)
+    kind = api_intake.kind_of(submission)
+    receipt = _store(
+        session, rt, channel=api_intake.CHANNEL, raw=raw, partner_id=partner_id, file_name=f"{kind}.json"
+    )
+    return ingest.process_receipt(session, rt, receipt.id)
+
+
+def check_sender(rt: Runtime, partner_id: str, raw: bytes, file_name: str | None) -> None:
+    """Refuse X12 whose ISA/GS sender is another partner's identity. Bytes that cannot be framed
+    pass: reading them fails in `process_receipt`, which keeps the receipt and records why."""
+    if detect.detect(raw[:HEAD_BYTES]) is not detect.Format.X12:
+        return
+    try:
+        for item in x12_reader.read(io.BytesIO(raw), file_name=file_name):
+            if not isinstance(item, x12.GroupOpened):
+                continue
+            sender, _ = partner_for(item.interchange, item.header, rt.partners, None)
+            if sender is not None and sender.id != partner_id:
+                # Name the identity as the caller sent it, never the partner it belongs to.
+                header = item.interchange
+                identity = f"{header.sender_qualifier.strip()}:{header.sender_id.rstrip()}"
+                raise SenderMismatchError(
+                    f"interchange {header.control_number} names {identity} as its sender, which is not "
+                    "your partner identity",
+                    sender=identity,
+                )
+    except FormatError:
+        return
+
+
+def upload_edi(
+    session: Session, rt: Runtime, *, partner_id: str, raw: bytes, file_name: str | None = None
+) -> ReceiptReport:
+    """Store raw EDI posted by a partner's client and process it now (the answer carries the acks)."""
+    fmt = detect.detect(raw[:HEAD_BYTES])
+    if fmt in OTHER_ENDPOINTS:
+        raise NotEdiError(f"the body is {fmt}, not X12 or EDIFACT: post it to {OTHER_ENDPOINTS[fmt]}")
+    check_sender(rt, partner_id, raw, file_name)
+    receipt = _store(session, rt, channel=EDI_CHANNEL, raw=raw, partner_id=partner_id, file_name=file_name)
+    return ingest.process_receipt(session, rt, receipt.id)
