@@ -4,8 +4,8 @@
   draining a backlog of Acme ship notices (each one correlated, and acknowledged with a 997 written
   to the partner's outbox: from the first processed to the last acknowledged), then, with the
   queue empty, the latency from receipt to correlation (p50, p99) of notices fed at half that rate;
-- the purchase-order listing (`GET /v1/purchase-orders`, the procurement listing: the supplier
-  API is not there yet) under load on loopback with `wrk` (Debian's package; a Python load
+- the supplier API's purchase-order listing (`GET /v1/supplier/purchase-orders` with Acme's
+  token) under load on loopback with `wrk` (Debian's package; a Python load
   generator when wrk is missing), beside a bare FastAPI endpoint served the same way (one uvicorn
   process), so the ratio shows the gateway's own cost.
 
@@ -32,17 +32,20 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from gateway.pipeline import erp, ingest
 from gateway.pipeline.runtime import Runtime, build_runtime
-from gateway.settings import JobSettings, Settings
+from gateway.settings import JobSettings, OAuthSettings, Settings
 from gateway.store import models as db
 from gateway.store.session import session_scope
+from tests.api.auth import TEST_SECRET_KEY
 from tests.faults.support import (
     REPO_ROOT,
     Gateway,
     RedisServer,
+    admin_headers,
     free_port,
     fresh_postgres,
     load_orders,
@@ -90,6 +93,7 @@ def _runtime(gw: Gateway) -> Runtime:
         partners_dir=REPO_ROOT / "partners",
         maps_dir=REPO_ROOT / "edi_maps",
         jobs=JobSettings(),
+        oauth=OAuthSettings(secret_key=SecretStr(TEST_SECRET_KEY)),
     )
     return build_runtime(settings, upgrade=False)
 
@@ -177,9 +181,10 @@ def ingest_run(workers: int, documents: int, workdir: Path) -> dict[str, Any]:
         redis_server.stop()
 
 
-def _wrk(url: str, seconds: int, connections: int) -> dict[str, float]:
+def _wrk(url: str, seconds: int, connections: int, headers: dict[str, str]) -> dict[str, float]:
+    flags = [arg for name, value in headers.items() for arg in ("-H", f"{name}: {value}")]
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", *flags, url],
         capture_output=True,
         text=True,
         check=True,
@@ -201,14 +206,15 @@ def _wrk_ms(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def _python_load(url: str, seconds: int, connections: int) -> dict[str, float]:
+def _python_load(url: str, seconds: int, connections: int, headers: dict[str, str]) -> dict[str, float]:
     """A bounded asyncio load generator (httpx), for machines without wrk."""
 
     async def run() -> tuple[int, list[float], int]:
         latencies: list[float] = []
         errors = 0
         deadline = time.monotonic() + seconds
-        async with httpx.AsyncClient(limits=httpx.Limits(max_connections=connections)) as client:
+        limits = httpx.Limits(max_connections=connections)
+        async with httpx.AsyncClient(limits=limits, headers=headers) as client:
 
             async def loop() -> None:
                 nonlocal errors
@@ -235,7 +241,12 @@ def api_run(workdir: Path, seconds: int, connections: int) -> dict[str, Any]:
     tool = "wrk" if shutil.which("wrk") else "python (httpx, asyncio)"
     measure = _wrk if shutil.which("wrk") else _python_load
     with fresh_postgres(POSTGRES_URL) as url:
-        gw = Gateway(workdir / "api-data", url, None, extra={"GATEWAY_LOG_JSON": "false"})
+        # The per-client rate limit raised out of the way: the limiter still runs on every request.
+        unlimited = {
+            "GATEWAY_API__RATE_LIMIT_PER_MINUTE": "100000000",
+            "GATEWAY_API__RATE_LIMIT_BURST": "1000000",
+        }
+        gw = Gateway(workdir / "api-data", url, None, extra={"GATEWAY_LOG_JSON": "false", **unlimited})
         gw.data_dir.mkdir(parents=True)
         rt = _runtime(gw)
         bare_port = free_port()
@@ -246,8 +257,10 @@ def api_run(workdir: Path, seconds: int, connections: int) -> dict[str, Any]:
             for n in range(1, 101):  # some ledgers to show
                 ingest.receive(rt, ship_notice(n)[0], channel="bench")
             base = gw.serve(free_port(), name="api")
-            listing = f"{base}/v1/purchase-orders"
-            body = httpx.get(listing, timeout=10)
+            # The supplier API's listing, as Acme's client sees it (its token: orders:read).
+            listing = f"{base}/v1/supplier/purchase-orders"
+            auth = admin_headers(rt, base, partner_id="acme-fasteners")
+            body = httpx.get(listing, headers=auth, timeout=10)
             assert body.json()["items"], "the listing is empty"
             (workdir / "body.json").write_bytes(body.content)
             bare = subprocess.Popen(
@@ -255,13 +268,13 @@ def api_run(workdir: Path, seconds: int, connections: int) -> dict[str, Any]:
             )
             wait_until("the bare app", lambda: _answers(f"http://127.0.0.1:{bare_port}/bare"), timeout=60)
             load = round(load_average(), 2)
-            gateway = measure(listing, seconds, connections)
-            bare_result = measure(f"http://127.0.0.1:{bare_port}/bare", seconds, connections)
+            gateway = measure(listing, seconds, connections, auth)
+            bare_result = measure(f"http://127.0.0.1:{bare_port}/bare", seconds, connections, auth)
             return {
                 "tool": tool,
                 "connections": connections,
                 "seconds": seconds,
-                "endpoint": "GET /v1/purchase-orders (the procurement listing: 20 PO summaries)",
+                "endpoint": "GET /v1/supplier/purchase-orders (Acme's token: its 20 POs)",
                 "gateway": gateway,
                 "bare_fastapi": bare_result,
                 "ratio_rps": round(bare_result["requests_per_s"] / max(gateway["requests_per_s"], 1e-9), 1),

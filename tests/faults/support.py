@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from gateway.api.oauth import clients
 from gateway.api.oauth.authority import Authority
-from gateway.api.oauth.scopes import INTERNAL_SCOPES
+from gateway.api.oauth.scopes import INTERNAL_SCOPES, SUPPLIER_SCOPES
 from gateway.pipeline.runtime import Runtime
 from gateway.store import migrate
 from gateway.store import models as db
@@ -340,9 +340,10 @@ def shipped_by_line(session: Session) -> dict[tuple[str, str], Decimal]:
     return {(po, line): quantity for po, line, quantity in rows}
 
 
-def admin_headers(rt: Runtime, base: str) -> dict[str, str]:
-    """A bearer token of a new internal admin client (every internal scope), from the token
-    endpoint of the `gateway serve` process at `base`. `rt` must share its database and its
+def admin_headers(rt: Runtime, base: str, *, partner_id: str | None = None) -> dict[str, str]:
+    """A bearer token of a new internal admin client (every internal scope), or with `partner_id`
+    of a client of that supplier (every supplier scope), from the token endpoint of the
+    `gateway serve` process at `base`. `rt` must share its database and its
     `GATEWAY_OAUTH__SECRET_KEY` (`TEST_SECRET_KEY`)."""
     authority = Authority.from_settings(rt.settings)
     with session_scope(rt.sessionmaker) as session:
@@ -350,9 +351,10 @@ def admin_headers(rt: Runtime, base: str) -> dict[str, str]:
             session,
             authority,
             rt.partners,
-            role="admin",
-            scopes=sorted(INTERNAL_SCOPES),
-            client_id=unique_id("ops"),
+            partner_id=partner_id,
+            role=None if partner_id else "admin",
+            scopes=sorted(SUPPLIER_SCOPES if partner_id else INTERNAL_SCOPES),
+            client_id=unique_id(partner_id or "ops"),
             now=rt.clock.now(),
         )
         client_id = row.client_id
