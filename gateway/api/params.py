@@ -72,6 +72,8 @@ def _iso_only(value: object) -> object:
     """Refuse a bare number: pydantic would read it as a Unix time, the contract says ISO 8601."""
     if isinstance(value, str) and value.strip().lstrip("+-").replace(".", "", 1).isdigit():
         raise ValueError("an ISO 8601 date or date-time, not a number")
+    if isinstance(value, int | float) and not isinstance(value, bool):  # a JSON number
+        raise ValueError("an ISO 8601 date or date-time, not a number")
     return value
 
 

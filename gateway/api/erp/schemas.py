@@ -4,14 +4,13 @@ and money precision). `to_canonical()` gives the canonical model the pipeline ta
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from gateway import canonical
-from gateway.api.params import KEY_PATTERN
+from gateway.api.params import KEY_PATTERN, IsoDate
 
 Key = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=KEY_PATTERN)]
 LineNumber = Annotated[str, StringConstraints(min_length=1, max_length=16, pattern=KEY_PATTERN)]
@@ -31,7 +30,7 @@ class _Create(BaseModel):
 class ScheduleLineCreate(_Create):
     quantity: Quantity
     unit: Unit
-    date: dt.date | None = None
+    date: IsoDate | None = None
     date_kind: Literal["delivery", "ship"] = "delivery"
 
 
@@ -43,7 +42,7 @@ class PurchaseOrderLineCreate(_Create):
     quantity: Quantity
     unit: Unit
     unit_price: Money | None = None
-    requested_date: dt.date | None = None
+    requested_date: IsoDate | None = None
     schedule: list[ScheduleLineCreate] = []
     cancelled: bool = False
 
@@ -56,7 +55,7 @@ class PurchaseOrderCreate(_Create):
     partner_id: Key
     plant: Plant | None = None
     currency: Currency = "USD"
-    order_date: dt.date
+    order_date: IsoDate
     buyer_name: Text | None = None
     buyer_contact: Text | None = None
     ship_to: Key | None = None
@@ -71,14 +70,14 @@ class ComponentRequirementCreate(_Create):
     item: Key
     quantity: Quantity
     unit: Unit
-    need_date: dt.date
+    need_date: IsoDate
 
 
 class ProductionOrderCreate(_Create):
     order_id: Key
     plant: Plant
     item: Key | None = None
-    start_date: dt.date
+    start_date: IsoDate
     components: list[ComponentRequirementCreate] = Field(max_length=999)
 
     def to_canonical(self) -> canonical.ProductionOrder:
@@ -94,7 +93,7 @@ class GoodsReceiptCreate(_Create):
     line_number: LineNumber
     quantity: Quantity
     unit: Unit
-    received_on: dt.date
+    received_on: IsoDate
 
     def to_canonical(self) -> canonical.GoodsReceipt:
         return canonical.GoodsReceipt.model_validate(self.model_dump())
