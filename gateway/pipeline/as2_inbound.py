@@ -9,8 +9,10 @@
    references, and builds the MDN the partner asked for (signed when asked).
 3. A message read and verified is a duplicate when the same AS2-From and Message-ID was processed
    before (answered `processed/Warning: duplicate-document`, nothing handed on); otherwise its
-   payload goes to `ingest.receive` on channel "as2". A message that failed before (bad signature,
-   decryption failure, our intake down) left no dedupe key, so its resend is processed.
+   payload goes to `ingest.receive` on channel "as2", unless its envelope names another partner as
+   the sender (authentication-failed: the signer may deliver only as itself). A message that
+   failed before (bad signature, decryption failure, our intake down) left no dedupe key, so its
+   resend is processed.
 4. Failures answer an MDN with the disposition modifier (authentication-failed, decryption-failed,
    insufficient-message-security, unknown-trading-partner, unexpected-processing-error); the raw
    bytes stay in the row either way.
@@ -37,7 +39,7 @@ from gateway.channels import as2 as channel
 from gateway.errors import GatewayError
 from gateway.kit import ids
 from gateway.partners.model import PartnerConfig
-from gateway.pipeline import as2_outbound, ingest
+from gateway.pipeline import as2_outbound, ingest, senders
 from gateway.pipeline.as2_parties import (
     AS2NotConfiguredError,
     AS2RequestError,
@@ -54,6 +56,7 @@ from gateway.store.session import session_scope
 log = logging.getLogger(__name__)
 CHANNEL = "as2"
 INBOUND = db.Direction.INBOUND
+AUTHENTICATION_FAILED = "authentication-failed"  # the MDN modifier for a sender that is not the signer
 
 
 @dataclass(frozen=True)
@@ -102,8 +105,17 @@ def receive(rt: Runtime, headers: Iterable[tuple[str, str]], body: bytes) -> Ans
         earlier_sha = _receipt_sha(session, earlier.receipt_id) if earlier is not None else None
     if earlier is not None:
         return _duplicate(rt, row_id, inbound, partner, earlier.id, earlier_sha)
-    receipt_id: str = ids.new_receipt_id()
     payload = inbound.payload or b""
+    try:
+        senders.check_sender(rt.partners, partner.id, payload, _file_name(inbound))
+    except senders.SenderMismatchError as exc:
+        # Signed by this partner, addressed as another: refused like a failed signature, bytes kept.
+        log.warning("AS2 %s from %s: %s", env.message_id, partner.id, exc)
+        refused = inbound.rebuild_mdn(channel.UNEXPECTED_STATUS, AUTHENTICATION_FAILED)
+        return _reply(
+            rt, row_id, inbound, refused, partner, status=db.AS2Status.FAILED, error=f"sender mismatch: {exc}"
+        )
+    receipt_id: str = ids.new_receipt_id()
     try:
         ingest.receive(rt, payload, channel=CHANNEL, file_name=_file_name(inbound), receipt_id=receipt_id)
     except Exception as exc:  # intake's edge: stored or not decides the MDN

@@ -31,7 +31,7 @@ from sqlalchemy import exc as sa_exc
 from gateway.channels import filedrop
 from gateway.kit import ids
 from gateway.partners.model import PartnerConfig
-from gateway.pipeline import ingest
+from gateway.pipeline import ingest, senders
 from gateway.pipeline.runtime import Runtime
 from gateway.store import models as db
 from gateway.store.repositories.intake import InterchangeRepository, ReceiptRepository
@@ -143,6 +143,13 @@ def _pick_up(rt: Runtime, partner: PartnerConfig, taken: filedrop.Claim, *, reco
             earlier = _earlier_receipt(rt, taken.name, data)
             if earlier is not None:
                 return _settle(rt, partner, taken, earlier)
+        try:
+            senders.check_sender(rt.partners, partner.id, data, taken.name)
+        except senders.SenderMismatchError as exc:
+            # Kept in error/ unprocessed: a mailbox delivers for its own partner only.
+            return _error(
+                rt, partner, taken, None, None, f"sender mismatch: {exc} (this is {partner.id}'s mailbox)"
+            )
         receipt_id: str = ids.new_receipt_id()
         try:
             ingest.receive(rt, data, channel=CHANNEL, file_name=taken.name, receipt_id=receipt_id)

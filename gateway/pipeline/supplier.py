@@ -16,20 +16,16 @@ JSON posted as "EDI" (those have endpoints with their own credentials).
 
 from __future__ import annotations
 
-import io
-
 from sqlalchemy.orm import Session
 
-from gateway.errors import FormatError, GatewayError, NotFoundError, PartnerError
+from gateway.errors import GatewayError, NotFoundError
 from gateway.formats import detect
-from gateway.formats.x12 import model as x12
-from gateway.formats.x12 import reader as x12_reader
 from gateway.kit import ids
-from gateway.pipeline import ingest
+from gateway.pipeline import ingest, senders
 from gateway.pipeline.intake import api as api_intake
 from gateway.pipeline.reports import ReceiptReport
 from gateway.pipeline.runtime import Runtime
-from gateway.pipeline.translate import HEAD_BYTES, partner_for
+from gateway.pipeline.translate import HEAD_BYTES
 from gateway.store import models as db
 from gateway.store.repositories.erp import PurchaseOrderRepository
 from gateway.store.repositories.intake import ProcessingStepRepository, ReceiptRepository
@@ -46,14 +42,6 @@ class NotEdiError(GatewayError):
     status = 415
     type = "/problems/not-edi"
     title = "Not EDI"
-
-
-class SenderMismatchError(PartnerError):
-    """An interchange posted with one partner's token names another partner as its sender."""
-
-    status = 422
-    type = "/problems/sender-mismatch"
-    title = "The interchange names another partner"
 
 
 def _store(
@@ -96,29 +84,6 @@ def submit(
     return ingest.process_receipt(session, rt, receipt.id)
 
 
-def check_sender(rt: Runtime, partner_id: str, raw: bytes, file_name: str | None) -> None:
-    """Refuse X12 whose ISA/GS sender is another partner's identity. Bytes that cannot be framed
-    pass: reading them fails in `process_receipt`, which keeps the receipt and records why."""
-    if detect.detect(raw[:HEAD_BYTES]) is not detect.Format.X12:
-        return
-    try:
-        for item in x12_reader.read(io.BytesIO(raw), file_name=file_name):
-            if not isinstance(item, x12.GroupOpened):
-                continue
-            sender, _ = partner_for(item.interchange, item.header, rt.partners, None)
-            if sender is not None and sender.id != partner_id:
-                # Name the identity as the caller sent it, never the partner it belongs to.
-                header = item.interchange
-                identity = f"{header.sender_qualifier.strip()}:{header.sender_id.rstrip()}"
-                raise SenderMismatchError(
-                    f"interchange {header.control_number} names {identity} as its sender, which is not "
-                    "your partner identity",
-                    sender=identity,
-                )
-    except FormatError:
-        return
-
-
 def upload_edi(
     session: Session, rt: Runtime, *, partner_id: str, raw: bytes, file_name: str | None = None
 ) -> ReceiptReport:
@@ -126,6 +91,6 @@ def upload_edi(
     fmt = detect.detect(raw[:HEAD_BYTES])
     if fmt in OTHER_ENDPOINTS:
         raise NotEdiError(f"the body is {fmt}, not X12 or EDIFACT: post it to {OTHER_ENDPOINTS[fmt]}")
-    check_sender(rt, partner_id, raw, file_name)
+    senders.check_sender(rt.partners, partner_id, raw, file_name)
     receipt = _store(session, rt, channel=EDI_CHANNEL, raw=raw, partner_id=partner_id, file_name=file_name)
     return ingest.process_receipt(session, rt, receipt.id)

@@ -157,7 +157,9 @@ def ship_notice(s: NewSupplier, *, secret: str = SHARED_SECRET) -> bytes:
     <From><Credential domain="DUNS"><Identity>{s.duns}</Identity></Credential></From>
     <To><Credential domain="NetworkID"><Identity>GATEWAYBUYER</Identity></Credential></To>
     <Sender>
-      <Credential domain="DUNS"><Identity>{s.duns}</Identity><SharedSecret>{secret}</SharedSecret></Credential>
+      <Credential domain="DUNS">
+        <Identity>{s.duns}</Identity><SharedSecret>{secret}</SharedSecret>
+      </Credential>
       <UserAgent>Harbor shipping desk</UserAgent>
     </Sender>
   </Header>

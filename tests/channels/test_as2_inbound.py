@@ -140,6 +140,23 @@ def test_a_tampered_signature_gets_an_authentication_failed_mdn_and_the_bytes_ar
     assert receipts(gateway.rt) == []  # nothing handed on
 
 
+def test_a_payload_naming_another_partner_as_sender_gets_authentication_failed(gateway: Gateway) -> None:
+    """Signed by Fjord Metalworks, addressed from Acme's ISA id: refused, kept, not handed on."""
+    as_acme = s.SAMPLE_855.replace(b"ZZ*FJORDMETAL     ", b"ZZ*ACMEFAST       ")
+    assert as_acme != s.SAMPLE_855
+    message = s.build(as_acme, s.partner_org(), s.gateway_as_partner())
+
+    response = s.post(gateway.url, message)
+
+    assert "processed/Error: authentication-failed" in s.disposition(s.response_mime(response))
+    (row,) = as2_rows(gateway.rt)
+    assert row.status is db.AS2Status.FAILED
+    assert row.error is not None
+    assert "names ZZ:ACMEFAST as its sender" in row.error
+    assert row.dedupe_key is None
+    assert receipts(gateway.rt) == []
+
+
 def test_a_message_encrypted_to_another_certificate_gets_decryption_failed(gateway: Gateway) -> None:
     stranger = cached_key_pair("not-the-gateway")
     message = s.build(s.SAMPLE_855, s.partner_org(), s.gateway_as_partner(encrypt_to=stranger.certificate))

@@ -113,6 +113,27 @@ def test_a_file_from_an_unknown_sender_goes_to_error(runtime: Runtime) -> None:
     assert receipts(runtime)[0].raw == UNKNOWN_SENDER_855
 
 
+def test_a_file_naming_another_partner_as_sender_is_refused_unprocessed(runtime: Runtime) -> None:
+    """A mailbox delivers for its own partner: Borealis's 855 in Acme's inbox is not processed (as
+    either), and stays in error/ with the reason."""
+    box = inbox(runtime)
+    borealis_855 = sample("borealis-plastics", "855_000002202.edi")
+    drop(box, "855_misrouted.edi", borealis_855)
+
+    (pickup,) = filedrop.sweep(runtime).pickups
+
+    assert pickup.outcome == "error"
+    assert pickup.reason is not None
+    assert pickup.reason.startswith("sender mismatch: interchange ")
+    assert "names 01:081234567 as its sender" in pickup.reason
+    assert "acme-fasteners's mailbox" in pickup.reason
+    moved = Path(pickup.path)
+    assert moved.read_bytes() == borealis_855
+    assert "receipt: none" in moved.with_name(moved.name + ".reason.txt").read_text()
+    assert receipts(runtime) == []
+    assert names(box.outbox) == []
+
+
 def test_partial_files_are_left_alone(runtime: Runtime) -> None:
     box = inbox(runtime)
     data = sample(ACME, "855_000000418.edi")
