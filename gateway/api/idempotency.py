@@ -83,7 +83,8 @@ def _replay(record: db.IdempotencyRecord) -> Response:
     )
 
 
-def _principal(request: Request, runtime: Runtime) -> Principal:
+def principal_of(request: Request, runtime: Runtime) -> Principal:
+    """The request's principal from its bearer token (`AuthError` when it has none or a bad one)."""
     authority = get_authority(runtime, get_services(request))
     with session_scope(runtime.sessionmaker) as session:
         return authenticate(request, session, runtime, authority)
@@ -109,7 +110,7 @@ class IdempotentRoute(APIRoute):
             runtime = get_runtime(request)
             body = await request.body()
             try:
-                principal = await run_in_threadpool(_principal, request, runtime)
+                principal = await run_in_threadpool(principal_of, request, runtime)
             except AuthError:
                 return await original(request)
             return await _idempotent(

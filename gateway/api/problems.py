@@ -152,7 +152,22 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         detail="The request does not match the schema.",
         instance=request.url.path,
         errors=errors,
+        **await _kept(request),
     )
+
+
+async def _kept(request: Request) -> dict[str, Any]:
+    """`receipt_id` of a refused document whose bytes the route asked to keep (the supplier API's
+    posts: `request.state.keep_refused`); the refusal stands without it when they cannot be."""
+    keep = getattr(request.state, "keep_refused", None)
+    if keep is None:
+        return {}
+    try:
+        receipt_id = await keep()
+    except Exception:
+        log.exception("a refused body of %s %s could not be kept", request.method, request.url.path)
+        return {}
+    return {"receipt_id": receipt_id} if receipt_id else {}
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
@@ -167,6 +182,7 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
         detail=str(exc.detail) if exc.detail else phrase,
         instance=request.url.path,
         headers=exc.headers,  # e.g. Allow on a 405
+        **(await _kept(request) if malformed else {}),
     )
 
 

@@ -77,9 +77,26 @@ def submit(
     for po_number in sorted(submission.po_numbers()):
         if orders.get(po_number, partner_id=partner_id) is None:
             raise NotFoundError(f"purchase order {po_number} does not exist", po_number=po_number)
-    kind = api_intake.kind_of(submission)
+    return _store_and_process(session, rt, partner_id, api_intake.kind_of(submission), raw)
+
+
+def keep_rejected(session: Session, rt: Runtime, *, partner_id: str, kind: str, raw: bytes) -> ReceiptReport:
+    """Store a body the API refused (not JSON, or not the schema of a `kind`) and process it as any
+    receipt: reading it fails, so the receipt is `failed` with the reason and its bytes are kept, and
+    the same bytes again are its duplicate."""
+    return _store_and_process(session, rt, partner_id, kind, raw)
+
+
+def _store_and_process(
+    session: Session, rt: Runtime, partner_id: str, kind: str, raw: bytes
+) -> ReceiptReport:
     receipt = _store(
-        session, rt, channel=api_intake.CHANNEL, raw=raw, partner_id=partner_id, file_name=f"{kind}.json"
+        session,
+        rt,
+        channel=api_intake.CHANNEL,
+        raw=raw,
+        partner_id=partner_id,
+        file_name=api_intake.file_name_for(kind),
     )
     return ingest.process_receipt(session, rt, receipt.id)
 

@@ -16,12 +16,16 @@ buyer's production orders).
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway.api import problems
 from gateway.api.deps import (
@@ -32,9 +36,11 @@ from gateway.api.deps import (
     OrdersRead,
     RuntimeDep,
     ShipmentsWrite,
+    get_runtime,
 )
 from gateway.api.documents.schemas import IssueRead
-from gateway.api.idempotency import IdempotentRoute
+from gateway.api.idempotency import IdempotentRoute, principal_of
+from gateway.api.oauth.tokens import Principal
 from gateway.api.params import (
     DEFAULT_LIMIT,
     Cursor,
@@ -48,17 +54,72 @@ from gateway.api.params import (
 from gateway.api.purchase_orders.schemas import PurchaseOrderLineRead, is_open
 from gateway.api.supplier import schemas
 from gateway.canonical.exceptions import ExceptionStatus, ExceptionType
-from gateway.errors import GatewayError, NotFoundError
+from gateway.errors import AuthError, GatewayError, NotFoundError
 from gateway.pipeline import supplier as intake
 from gateway.pipeline.intake import api as api_intake
 from gateway.pipeline.reports import ReceiptReport
 from gateway.pipeline.runtime import Runtime
 from gateway.store import models as db
 from gateway.store import repositories as repo
+from gateway.store.session import session_scope
 
 PREFIX = "/v1/supplier"
+# The JSON documents a supplier posts, by path: (what the body is, the scope that may post it).
+POSTED_DOCUMENTS = {
+    f"{PREFIX}/commitments": ("commitment", "commitments:write"),
+    f"{PREFIX}/shipments": ("shipment", "shipments:write"),
+}
+
+
+class SupplierRoute(IdempotentRoute):
+    """A posted document whose body the API refuses (400: not JSON; 422: not the schema) is still a
+    document the supplier sent: its bytes are kept as a failed receipt (with the reason, and a
+    `document_rejected` case) before the answer, which names the receipt. Only for a caller whose
+    token may post it: an anonymous body is not stored."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        original = super().get_route_handler()
+        posted = POSTED_DOCUMENTS.get(self.path)
+        if posted is None:
+            return original
+        kind, scope = posted
+
+        async def handler(request: Request) -> Response:
+            try:
+                return await original(request)
+            except (RequestValidationError, StarletteHTTPException) as exc:
+                if isinstance(exc, RequestValidationError) or exc.status_code == 400:
+                    # Stored by the error handler, once this request's own session has closed (on
+                    # SQLite its transaction holds the write lock until then).
+                    request.state.keep_refused = functools.partial(_keep_rejected, request, kind, scope)
+                raise
+
+        return handler
+
+
+async def _keep_rejected(request: Request, kind: str, scope: str) -> str | None:
+    """The refused body stored for the token's partner: its receipt id (None: not the caller's to post)."""
+    runtime = get_runtime(request)
+    held = getattr(request.state, "principal", None)
+    try:
+        principal: Principal = (
+            held if isinstance(held, Principal) else await run_in_threadpool(principal_of, request, runtime)
+        )
+    except AuthError:
+        return None
+    if principal.partner_id is None or scope not in principal.scopes:
+        return None
+    raw = await request.body()
+    return await run_in_threadpool(_store_rejected, runtime, principal.partner_id, kind, raw)
+
+
+def _store_rejected(runtime: Runtime, partner_id: str, kind: str, raw: bytes) -> str:
+    with session_scope(runtime.sessionmaker) as session:
+        return intake.keep_rejected(session, runtime, partner_id=partner_id, kind=kind, raw=raw).receipt_id
+
+
 router = APIRouter(
-    prefix=PREFIX, tags=["supplier"], responses=problems.responses(401, 403, 429), route_class=IdempotentRoute
+    prefix=PREFIX, tags=["supplier"], responses=problems.responses(401, 403, 429), route_class=SupplierRoute
 )
 edi_router = APIRouter(
     tags=["supplier"], responses=problems.responses(401, 403, 429), route_class=IdempotentRoute

@@ -233,9 +233,21 @@ def kind_of(submission: Submission) -> str:
     return "shipment" if isinstance(submission, ShipmentSubmission) else "commitment"
 
 
+def file_name_for(kind: str) -> str:
+    """The receipt's file name of a body posted as `kind` ("commitment" or "shipment")."""
+    return f"{kind}.json"
+
+
 def parse(raw: bytes, file_name: str | None = None) -> Submission:
-    """A stored body read again: a shipment has a `shipment_id`, a commitment has none."""
-    model: type[Submission] = ShipmentSubmission if b'"shipment_id"' in raw else CommitmentSubmission
+    """A stored body read again, as what it was posted as (its receipt's `file_name`, `shipment.json`
+    or `commitment.json`); else a shipment has a `shipment_id`, a commitment has none."""
+    model: type[Submission]
+    if file_name == file_name_for("shipment") or (
+        file_name != file_name_for("commitment") and b'"shipment_id"' in raw
+    ):
+        model = ShipmentSubmission
+    else:
+        model = CommitmentSubmission
     try:
         return model.model_validate_json(raw)
     except ValidationError as exc:

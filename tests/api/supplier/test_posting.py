@@ -242,6 +242,73 @@ async def test_an_invalid_body_is_a_422_problem_with_the_field_errors(
     assert body["errors"]
 
 
+def receipt_row(runtime: Runtime, receipt_id: str) -> db.Receipt:
+    with session_scope(runtime.sessionmaker) as session:
+        row = repo.ReceiptRepository(session).require(receipt_id)
+        session.expunge(row)
+        return row
+
+
+@pytest.mark.parametrize("path", ["/v1/supplier/commitments", "/v1/supplier/shipments"])
+async def test_a_refused_body_is_kept_as_a_failed_receipt_the_answer_names(
+    client: httpx.AsyncClient, supplier_a: httpx.AsyncClient, tenants: Tenants, runtime: Runtime, path: str
+) -> None:
+    po = await import_order(client, tenants.a)
+    base = commitment(po) if path.endswith("commitments") else shipment(po)
+    raw = json.dumps(base | {"unknown_field": 1}).encode()
+
+    refused = assert_problem(
+        await supplier_a.post(path, content=raw, headers={"content-type": "application/json"}),
+        422,
+        type_="/problems/invalid-request",
+    )
+
+    receipt = receipt_row(runtime, refused["receipt_id"])
+    assert (receipt.channel, receipt.partner_id, receipt.status) == (
+        "api",
+        tenants.a,
+        db.ReceiptStatus.FAILED,
+    )
+    assert receipt.raw == raw
+    assert receipt.error is not None
+    assert "unknown_field" in receipt.error
+    assert (await client.get(f"/v1/receipts/{receipt.id}/raw")).content == raw
+    # The same bytes again are refused again, each post on its own record (a failed receipt is never
+    # what a later copy is the duplicate of: it may be read after a fix).
+    again = assert_problem(
+        await supplier_a.post(path, content=raw, headers={"content-type": "application/json"}), 422
+    )
+    assert again["receipt_id"] != receipt.id
+    assert receipt_row(runtime, again["receipt_id"]).status is db.ReceiptStatus.FAILED
+
+
+async def test_a_body_that_is_not_json_is_kept_too_but_only_for_a_caller_who_may_post_it(
+    client: httpx.AsyncClient,
+    anonymous: httpx.AsyncClient,
+    supplier_a: httpx.AsyncClient,
+    tokens: Tokens,
+    tenants: Tenants,
+    runtime: Runtime,
+) -> None:
+    raw = b'{"po_number": "4500000001", "lines": [ truncated'
+    json_headers = {"content-type": "application/json"}
+
+    refused = await supplier_a.post("/v1/supplier/commitments", content=raw, headers=json_headers)
+
+    assert refused.status_code in (400, 422), refused.text
+    receipt = receipt_row(runtime, refused.json()["receipt_id"])
+    assert (receipt.raw, receipt.status) == (raw, db.ReceiptStatus.FAILED)
+    # No token, or a token without commitments:write: refused, and nothing is stored for them.
+    anonymous_answer = await anonymous.post("/v1/supplier/commitments", content=raw, headers=json_headers)
+    reader = await tokens.supplier(tenants.a, "orders:read")
+    reader_answer = await anonymous.post(
+        "/v1/supplier/commitments", content=raw, headers=json_headers | reader
+    )
+    for answer in (anonymous_answer, reader_answer):
+        assert answer.status_code in (400, 401, 403, 422), answer.text
+        assert "receipt_id" not in answer.json()
+
+
 async def test_each_post_needs_its_own_scope(
     client: httpx.AsyncClient, anonymous: httpx.AsyncClient, tokens: Tokens, tenants: Tenants
 ) -> None:
