@@ -16,6 +16,9 @@ JSON posted as "EDI" (those have endpoints with their own credentials).
 
 from __future__ import annotations
 
+import logging
+
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
 from gateway.errors import GatewayError, NotFoundError
@@ -24,12 +27,14 @@ from gateway.kit import ids
 from gateway.pipeline import ingest, senders
 from gateway.pipeline.intake import api as api_intake
 from gateway.pipeline.reports import ReceiptReport
+from gateway.pipeline.retry import RetryPolicy, describe, rng_for
 from gateway.pipeline.runtime import Runtime
 from gateway.pipeline.translate import HEAD_BYTES
 from gateway.store import models as db
 from gateway.store.repositories.erp import PurchaseOrderRepository
 from gateway.store.repositories.intake import ProcessingStepRepository, ReceiptRepository
 
+log = logging.getLogger(__name__)
 EDI_CHANNEL = "http"  # raw EDI posted to the API
 
 
@@ -98,7 +103,7 @@ def _store_and_process(
         partner_id=partner_id,
         file_name=api_intake.file_name_for(kind),
     )
-    return ingest.process_receipt(session, rt, receipt.id)
+    return _process_stored(session, rt, receipt)
 
 
 def upload_edi(
@@ -110,4 +115,38 @@ def upload_edi(
         raise NotEdiError(f"the body is {fmt}, not X12 or EDIFACT: post it to {OTHER_ENDPOINTS[fmt]}")
     senders.check_sender(rt.partners, partner_id, raw, file_name)
     receipt = _store(session, rt, channel=EDI_CHANNEL, raw=raw, partner_id=partner_id, file_name=file_name)
-    return ingest.process_receipt(session, rt, receipt.id)
+    return _process_stored(session, rt, receipt)
+
+
+def _process_stored(session: Session, rt: Runtime, receipt: db.Receipt) -> ReceiptReport:
+    """Process a receipt stored in this transaction. When processing fails unexpectedly (not bad
+    input, which `process_receipt` records as such), only the processing is rolled back: the receipt
+    commits as `received`, its failed attempt counted, and the recovery sweep retries it until it is
+    processed or dead-lettered. A database that cannot be reached rolls everything back (503)."""
+    try:
+        with session.begin_nested():
+            return ingest.process_receipt(session, rt, receipt.id)
+    except (sa_exc.OperationalError, sa_exc.InterfaceError):
+        raise
+    except Exception as error:  # the API's intake edge: the bytes are kept, the work is retried
+        reason = describe(error)
+        log.warning("receipt %s: processing failed, kept for a retry: %s", receipt.id, reason, exc_info=True)
+        policy = RetryPolicy.from_settings(rt.settings.jobs)
+        now = rt.clock.now()
+        receipt.attempts += 1
+        receipt.last_error = reason
+        receipt.next_attempt_at = now + policy.delay(receipt.attempts, rng_for(rt.settings.jobs))
+        ProcessingStepRepository(session).record(
+            stage=db.Stage.ATTEMPT,
+            status=db.StepStatus.FAILED,
+            receipt_id=receipt.id,
+            detail=f"attempt {receipt.attempts} of {policy.max_attempts}: {reason}",
+            at=now,
+        )
+        return ReceiptReport(
+            receipt.id,
+            receipt.file_name,
+            str(db.ReceiptStatus.RECEIVED),
+            detail=f"stored; processing failed and is retried: {reason}",
+            received_at=receipt.received_at,
+        )

@@ -247,11 +247,8 @@ def _intake_read(session: Session, report: ReceiptReport, partner_id: str) -> sc
         found[row.id] = row
     return schemas.IntakeRead(
         receipt_id=receipt.id,
-        status="duplicate"
-        if report.status == "duplicate"
-        else "failed"
-        if report.status == "failed"
-        else "processed",
+        status=report.status if report.status in ("duplicate", "failed", "received") else "processed",
+        detail=report.detail,
         duplicate_of=receipt.duplicate_of_id,
         documents=[
             schemas.DocumentResultRead(
@@ -279,17 +276,30 @@ def _intake_read(session: Session, report: ReceiptReport, partner_id: str) -> sc
     )
 
 
+def _status_code(read: schemas.IntakeRead) -> int:
+    if read.status == "duplicate":
+        return status.HTTP_200_OK
+    if read.status == "received":
+        return status.HTTP_202_ACCEPTED
+    return status.HTTP_201_CREATED
+
+
 def _answer(read: schemas.IntakeRead, request: Request) -> Response:
-    """201 for a new document, 200 for a duplicate of an earlier post."""
-    code = status.HTTP_200_OK if read.status == "duplicate" else status.HTTP_201_CREATED
+    """201 for a new document, 200 for a duplicate of an earlier post, 202 for one stored whose
+    processing failed and is retried."""
+    code = _status_code(read)
     headers = {}
-    if read.documents and read.status != "duplicate":
+    if read.documents and code == status.HTTP_201_CREATED:
         headers["Location"] = f"{PREFIX}/documents/{read.documents[0].document_id}"
     return JSONResponse(read.model_dump(mode="json"), status_code=code, headers=headers)
 
 
 INTAKE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"model": schemas.IntakeRead, "description": "The same body was posted before: nothing changed."},
+    202: {
+        "model": schemas.IntakeRead,
+        "description": "Stored, but processing failed: it is retried (`detail` says why); see the receipt.",
+    },
     201: {
         "model": schemas.IntakeRead,
         "description": "Stored, read and correlated.",
@@ -372,8 +382,7 @@ def _upload(
             receipt_id=receipt.id,
             exceptions=[e.model_dump(mode="json") for e in read.exceptions],
         )
-    code = status.HTTP_200_OK if read.status == "duplicate" else status.HTTP_201_CREATED
-    return JSONResponse(read.model_dump(mode="json"), status_code=code)
+    return JSONResponse(read.model_dump(mode="json"), status_code=_status_code(read))
 
 
 EDI_BODY = {

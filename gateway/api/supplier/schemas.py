@@ -99,7 +99,10 @@ class IntakeRead(BaseModel):
     """What became of a posted document: stored, read, correlated, acknowledged."""
 
     receipt_id: str
-    status: Literal["processed", "duplicate", "failed"]
+    status: Literal["processed", "duplicate", "failed", "received"] = Field(
+        description="`received`: stored, but processing failed and is retried (`detail` says why)."
+    )
+    detail: str | None = Field(default=None, description="Why it failed (`failed`, `received`).")
     duplicate_of: str | None = Field(description="The earlier receipt with the same bytes, for a duplicate.")
     documents: list[DocumentResultRead]
     acknowledgements: list[AcknowledgementRead]

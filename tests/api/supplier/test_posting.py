@@ -4,13 +4,17 @@ correlation rules as EDI; the token's partner decides the partner."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import uuid
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
 
+from gateway.pipeline import recovery
 from gateway.pipeline.runtime import Runtime
 from gateway.store import models as db
 from gateway.store import repositories as repo
@@ -307,6 +311,63 @@ async def test_a_body_that_is_not_json_is_kept_too_but_only_for_a_caller_who_may
     for answer in (anonymous_answer, reader_answer):
         assert answer.status_code in (400, 401, 403, 422), answer.text
         assert "receipt_id" not in answer.json()
+
+
+@contextlib.contextmanager
+def documents_refused_for(runtime: Runtime, partner_id: str) -> Iterator[None]:
+    """A real fault in the database: inserting a document of this partner fails (a trigger)."""
+    name = f"refuse_{uuid.uuid4().hex[:12]}"
+    with runtime.engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql(
+                f"CREATE TRIGGER {name} BEFORE INSERT ON document WHEN NEW.partner_id = '{partner_id}' "
+                "BEGIN SELECT RAISE(ABORT, 'document refused by a trigger'); END"
+            )
+        else:
+            conn.exec_driver_sql(
+                f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                f"IF NEW.partner_id = '{partner_id}' THEN RAISE EXCEPTION 'document refused by a trigger'; "
+                "END IF; RETURN NEW; END $$"
+            )
+            conn.exec_driver_sql(
+                f"CREATE TRIGGER {name} BEFORE INSERT ON document FOR EACH ROW EXECUTE FUNCTION {name}()"
+            )
+    try:
+        yield
+    finally:
+        with runtime.engine.begin() as conn:
+            if conn.dialect.name == "sqlite":
+                conn.exec_driver_sql(f"DROP TRIGGER {name}")
+            else:
+                conn.exec_driver_sql(f"DROP TRIGGER {name} ON document")
+                conn.exec_driver_sql(f"DROP FUNCTION {name}()")
+
+
+async def test_a_post_whose_processing_fails_is_kept_answered_202_and_processed_by_the_retry(
+    client: httpx.AsyncClient, supplier_a: httpx.AsyncClient, tenants: Tenants, runtime: Runtime
+) -> None:
+    po = await import_order(client, tenants.a)
+    body = commitment(po, quantity="80")
+
+    with documents_refused_for(runtime, tenants.a):
+        response = await supplier_a.post("/v1/supplier/commitments", json=body)
+
+    assert response.status_code == 202, response.text
+    answer = response.json()
+    assert answer["status"] == "received"
+    assert "document refused by a trigger" in answer["detail"]
+    assert answer["documents"] == []
+    receipt = receipt_row(runtime, answer["receipt_id"])
+    assert (receipt.status, receipt.attempts) == (db.ReceiptStatus.RECEIVED, 1)
+    assert json.loads(receipt.raw) == body
+    assert receipt.next_attempt_at is not None
+
+    retried = recovery.process_with_retries(runtime, receipt.id)  # what the sweep's job runs
+
+    assert retried.outcome is recovery.Outcome.DONE
+    assert receipt_row(runtime, receipt.id).status is db.ReceiptStatus.PROCESSED
+    line = (await supplier_a.get(f"/v1/supplier/purchase-orders/{po}")).json()["lines"][0]
+    assert (line["ack_status"], line["committed_quantity"]) == ("accepted", "80.0000")
 
 
 async def test_each_post_needs_its_own_scope(
