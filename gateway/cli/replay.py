@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
 
 from gateway.cli.ingest import open_runtime
@@ -29,8 +30,16 @@ CHANGE_STYLE = {
 
 def run(settings: Settings, selection: replay.Selection, *, apply: bool, as_json: bool) -> int:
     rt = open_runtime(settings)
+    # On stderr, drawn only on a terminal and cleared at the end: stdout stays the report (or JSON).
+    progress = Progress(console=Console(stderr=True), transient=True)
+    task = progress.add_task("replaying" if apply else "planning the replay", total=None)
+
+    def advance(done: int, total: int) -> None:
+        progress.update(task, completed=done, total=total)
+
     try:
-        report = replay.run(rt, selection, apply=apply, actor=audit.cli_actor())
+        with progress:
+            report = replay.run(rt, selection, apply=apply, actor=audit.cli_actor(), on_progress=advance)
     except (GatewayError, ValueError) as error:
         Console(stderr=True).print(f"[red]{type(error).__name__}: {error}[/red]")
         return 2

@@ -34,7 +34,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -187,15 +187,25 @@ def select_receipts(session: Session, selection: Selection) -> list[str]:
 # ------------------------------------------------------------------------------------------- run
 
 
-def run(rt: Runtime, selection: Selection, *, apply: bool, actor: str) -> ReplayReport:
-    """Plan (and with `apply`, make) the replay of everything `selection` names."""
+def run(
+    rt: Runtime,
+    selection: Selection,
+    *,
+    apply: bool,
+    actor: str,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> ReplayReport:
+    """Plan (and with `apply`, make) the replay of everything `selection` names; `on_progress(done,
+    total)` after each receipt."""
     if selection.empty():
         raise ValueError("name receipts, documents, a partner, or the dead letters to replay")
     with rt.sessionmaker() as session:
         receipt_ids = select_receipts(session, selection)
     report = ReplayReport(applied=apply, actor=actor, plans=[])
-    for receipt_id in receipt_ids:
+    for done, receipt_id in enumerate(receipt_ids, start=1):
         report.plans.append(_receipt(rt, receipt_id, apply=apply, actor=actor))
+        if on_progress is not None:
+            on_progress(done, len(receipt_ids))
     if selection.dead_letters:
         report.plans.extend(_requeue_deliveries(rt, apply=apply, actor=actor))
     with rt.sessionmaker() as session, session.begin():

@@ -51,8 +51,16 @@ def test_replaying_processed_documents_changes_no_state(runtime: Runtime) -> Non
     import_orders(runtime)
     receipts = receive_samples(runtime)
     before = snapshot(runtime)
-    report = replay.run(runtime, replay.Selection(receipt_ids=receipts), apply=True, actor=ACTOR)
+    progress: list[tuple[int, int]] = []
+    report = replay.run(
+        runtime,
+        replay.Selection(receipt_ids=receipts),
+        apply=True,
+        actor=ACTOR,
+        on_progress=lambda done, total: progress.append((done, total)),
+    )
     assert [p.action for p in report.plans] == [replay.Action.UNCHANGED] * len(receipts)
+    assert progress == [(n, len(receipts)) for n in range(1, len(receipts) + 1)]
     assert all(p.events == [] and p.lines == [] and p.feed_events == {} for p in report.plans)
     assert snapshot(runtime) == before
     assert audit_actions(runtime) == ["replay.applied"]
