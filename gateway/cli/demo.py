@@ -3,18 +3,21 @@
 A fresh SQLite database under the data dir, the sample partners, the sample ERP orders (850s
 written to each supplier's outbox), then the suppliers' 997s, 855s and 856s ingested in that
 order, the cXML supplier's documents posted, the portal supplier's signed events delivered and the
-partner API's pages stored (`demo_channels.py`), and a summary: documents, the ledger per PO line,
+partner API's pages stored (`demo_channels.py`), the AS2 supplier's 850 sent and its answers
+received by AS2 on loopback (`demo_as2.py`), and a summary: documents, the ledger per PO line,
 and the open exceptions.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
+from gateway.cli import demo_as2
 from gateway.cli.demo_channels import send_samples
 from gateway.cli.ingest import ingest_files, open_runtime, render_receipts
 from gateway.pipeline import erp, views
@@ -44,6 +47,7 @@ def run(settings: Settings, *, console: Console | None = None) -> None:
     console = console or Console(width=None if Console().is_terminal else 160)
     if settings.database_url is None:
         reset(settings)
+    side = demo_as2.prepare(settings, dt.datetime.now(dt.UTC))
     rt = open_runtime(settings)
     try:
         console.rule("[bold]Supplier collaboration gateway: demo")
@@ -62,6 +66,11 @@ def run(settings: Settings, *, console: Console | None = None) -> None:
         )
         for po, partner, path in report.sent:
             console.print(f"  850 for PO {po} -> {partner}: {path}")
+        if side is not None:
+            with session_scope(rt.sessionmaker) as session:
+                by_as2 = erp.import_erp(session, rt, erp.parse(demo_as2.orders(samples)), send=True)
+            for po, partner, _ in by_as2.sent:
+                console.print(f"  850 for PO {po} -> {partner}: by AS2 to {side.url}")
         console.print()
         render_receipts(console, ingest_files(rt, sample_files(samples), partner_id=None))
         sent = send_samples(rt, samples)
@@ -73,11 +82,19 @@ def run(settings: Settings, *, console: Console | None = None) -> None:
         console.print(table)
         with session_scope(rt.sessionmaker) as session:
             render_receipts(console, [views.receipt(session, item.receipt_id) for item in sent])
+        if side is not None:
+            as2_sent = [side.send(rt, path) for path in demo_as2.sample_files(samples)]
+            demo_as2.render(console, rt, as2_sent)
+            with session_scope(rt.sessionmaker) as session:
+                received = [views.receipt(session, i.receipt_id) for i in as2_sent if i.receipt_id]
+            render_receipts(console, received)
         with session_scope(rt.sessionmaker) as session:
             render_ledger(console, views.ledger_lines(session))
             render_cases(console, views.open_cases(session))
     finally:
         rt.close()
+        if side is not None:
+            side.stop()
 
 
 def render_ledger(console: Console, lines: list[views.LineView]) -> None:

@@ -151,7 +151,7 @@ def test_ingest_of_an_unreadable_file_exits_1(cli: CliRunner, tmp_path: Path) ->
     assert "segment 1 (ISA)" in receipt["error"]
 
 
-def test_demo_without_serving_prints_the_fourteen_open_exceptions(cli: CliRunner, tmp_path: Path) -> None:
+def test_demo_without_serving_prints_the_fifteen_open_exceptions(cli: CliRunner, tmp_path: Path) -> None:
     # The demo reads ./samples (relative to the working directory, as `make demo` runs it).
     (tmp_path / "samples").symlink_to(SAMPLES, target_is_directory=True)
 
@@ -159,12 +159,27 @@ def test_demo_without_serving_prints_the_fourteen_open_exceptions(cli: CliRunner
 
     assert result.exit_code == 0, result.stderr
     out = result.stdout
-    # The eleven of the X12 samples, and one each from the cXML, portal and partner-API samples.
-    assert "Open exceptions (14)" in out
-    table = out[out.index("Open exceptions (14)") :]
+    # The eleven of the X12 samples, and one each from the cXML, portal, partner-API and AS2 samples.
+    assert "Open exceptions (15)" in out
+    table = out[out.index("Open exceptions (15)") :]
     for kind in OPEN_TYPES:
         assert kind in table, kind
     assert (tmp_path / "var" / "gateway.db").is_file()
+    # The AS2 supplier over real AS2 on loopback: our 850 and 997s out, its 997, 855 and 856 in,
+    # every message signed, encrypted and compressed, and every MDN verified on both sides.
+    as2 = out[out.index("AS2 with fjord-metalworks") : out.index("Purchase order lines")]
+    rows = [line for line in as2.splitlines() if "signed+encrypted+compressed" in line]
+    assert [("outbound" in r, "delivered" in r or "processed" in r) for r in rows] == [
+        (True, True),
+        (False, True),
+        (False, True),
+        (True, True),
+        (False, True),
+        (True, True),
+    ]
+    assert all(r.rstrip(" │").endswith("processed") for r in rows), rows
+    assert as2.count("read our MDN for") == 3
+    assert as2.count("processed (signature and MIC)") == 3
 
 
 def test_partners_validate_exits_0(cli: CliRunner) -> None:
