@@ -22,10 +22,10 @@ import pytest
 
 from gateway import mapping
 from gateway.formats import tree
-from gateway.formats.edifact import model as edifact
-from gateway.formats.edifact import reader as edifact_reader
 from gateway.formats.cxml.model import read_envelope, version_family
 from gateway.formats.cxml.parser import parse
+from gateway.formats.edifact import model as edifact
+from gateway.formats.edifact import reader as edifact_reader
 from gateway.formats.issues import Location
 from gateway.mapping.edifact_maps import apply_edifact
 
