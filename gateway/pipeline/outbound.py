@@ -24,6 +24,8 @@ from sqlalchemy.orm import Session
 
 from gateway import canonical
 from gateway.errors import PartnerConfigError
+from gateway.formats.edifact import model as edifact
+from gateway.formats.edifact import writer as edifact_writer
 from gateway.formats.x12 import model as x12
 from gateway.formats.x12 import writer
 from gateway.mapping import Party, purchase_order_change, purchase_order_change_to_860, purchase_order_to_850
@@ -61,6 +63,35 @@ def x12_envelope(rt: Runtime, partner: PartnerConfig, *, ack_requested: bool) ->
     )
 
 
+def edifact_envelope(
+    rt: Runtime, partner: PartnerConfig, *, ack_request: bool
+) -> edifact_writer.WriterEnvelope:
+    """Our UNB identity as sender, the partner's as recipient, in its syntax and service characters."""
+    if partner.edifact is None:
+        raise PartnerConfigError(f"partner {partner.id} has no edifact settings")
+    cfg, me = partner.edifact, rt.settings.buyer
+    d = cfg.delimiters
+    return edifact_writer.WriterEnvelope(
+        sender_id=me.unb_id,
+        sender_qualifier=me.unb_qualifier,
+        recipient_id=cfg.unb_id,
+        recipient_qualifier=cfg.unb_qualifier or "",
+        syntax=cfg.syntax,
+        syntax_version=cfg.syntax_version,
+        chars=edifact.ServiceChars(
+            component=d.component,
+            element=d.element,
+            decimal=d.decimal,
+            release=d.release,
+            repetition=d.repetition,
+            segment=d.segment,
+        ),
+        write_una=cfg.write_una,
+        ack_request=ack_request,
+        test=partner.mode == "test",
+    )
+
+
 def deliver_x12(
     session: Session,
     rt: Runtime,
@@ -77,21 +108,82 @@ def deliver_x12(
     numbers = ControlNumberRepository(session)
     isa = numbers.allocate(partner.id, db.ControlKind.ISA)[0]
     gs = numbers.allocate(partner.id, db.ControlKind.GS)[0] if group else 0
-    content = render(isa, gs)
+    return _record_and_hand_over(
+        session,
+        rt,
+        partner,
+        kind=kind,
+        format="x12",
+        content=render(isa, gs),
+        interchange_control=f"{isa:09d}",
+        group_control=str(gs) if group else None,
+        set_controls=set_controls,
+        content_type=X12_CONTENT_TYPE,
+        now=now,
+    )
+
+
+def deliver_edifact(
+    session: Session,
+    rt: Runtime,
+    partner: PartnerConfig,
+    *,
+    kind: str,
+    now: dt.datetime,
+    render: Callable[[str], str],
+    awaits_contrl: bool = False,
+    message_refs: tuple[str, ...] = (),
+) -> db.OutboundMessage:
+    """Allocate UNB 0020, render and record the interchange, and hand it to the partner's transport.
+
+    An interchange that asks for a CONTRL (`awaits_contrl`) is recorded with its UNB 0020 as the
+    group control too: the CONTRL's UCI names it, and that is how the answer finds it."""
+    unb = f"{ControlNumberRepository(session).allocate(partner.id, db.ControlKind.UNB)[0]:09d}"
+    return _record_and_hand_over(
+        session,
+        rt,
+        partner,
+        kind=kind,
+        format="edifact",
+        content=render(unb),
+        interchange_control=unb,
+        group_control=unb if awaits_contrl else None,
+        set_controls=message_refs,
+        content_type=EDIFACT_CONTENT_TYPE,
+        now=now,
+    )
+
+
+def _record_and_hand_over(
+    session: Session,
+    rt: Runtime,
+    partner: PartnerConfig,
+    *,
+    kind: str,
+    format: str,
+    content: str,
+    interchange_control: str,
+    group_control: str | None,
+    set_controls: tuple[str, ...],
+    content_type: str,
+    now: dt.datetime,
+) -> db.OutboundMessage:
+    """Record an outbound message (status written) and hand it to the partner's transport (in the
+    bytes `delivery.content_bytes` gives)."""
     message = OutboundMessageRepository(session).add(
         id=str(uuid.uuid4()),
         partner_id=partner.id,
         kind=kind,
-        format="x12",
+        format=format,
         content=content,
-        interchange_control=f"{isa:09d}",
-        group_control=str(gs) if group else None,
+        interchange_control=interchange_control,
+        group_control=group_control,
         set_controls=set_controls,
         status=db.OutboundStatus.WRITTEN,
         at=now,
     )
-    name = f"{kind.replace('+', '-')}_{isa:09d}.edi"
-    hand_over(session, rt, partner, message, Outgoing(name, content.encode("utf-8"), X12_CONTENT_TYPE))
+    name = f"{kind.replace('+', '-')}_{interchange_control}.edi"
+    hand_over(session, rt, partner, message, Outgoing(name, delivery.content_bytes(message), content_type))
     return message
 
 

@@ -52,6 +52,26 @@ DEFAULT_CHARSET = "latin-1"
 _RELEASE = re.compile(r"^\d\d[A-Z]$")  # a directory release: 96A, 01B
 
 
+def encoding_of(syntax: str) -> str:
+    """The codec text in syntax identifier `syntax` is written with (`DEFAULT_CHARSET` when unknown)."""
+    return CHARSETS.get(syntax.upper(), DEFAULT_CHARSET)
+
+
+def encode(text: str, syntax: str) -> bytes:
+    """An interchange's text as bytes in its repertoire; a character outside it becomes "?" (the
+    writer's callers keep to the partner's repertoire, this is the last resort)."""
+    return text.encode(encoding_of(syntax), errors="replace")
+
+
+_UNB_SYNTAX = re.compile(r"UNB.(UNO[A-Z])", re.S)
+
+
+def syntax_of(text: str) -> str:
+    """The syntax identifier of the first UNB in `text` (its first 300 characters), or "" when none."""
+    found = _UNB_SYNTAX.search(text[:300])
+    return found.group(1) if found else ""
+
+
 @dataclass(frozen=True, slots=True)
 class ServiceChars:
     """The service characters (UNA, or the defaults of ISO 9735 when there is none)."""
