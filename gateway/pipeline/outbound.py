@@ -28,7 +28,13 @@ from gateway.formats.edifact import model as edifact
 from gateway.formats.edifact import writer as edifact_writer
 from gateway.formats.x12 import model as x12
 from gateway.formats.x12 import writer
-from gateway.mapping import Party, purchase_order_change, purchase_order_change_to_860, purchase_order_to_850
+from gateway.mapping import (
+    Party,
+    edifact_order,
+    purchase_order_change,
+    purchase_order_change_to_860,
+    purchase_order_to_850,
+)
 from gateway.partners.model import PartnerConfig
 from gateway.pipeline import as2_outbound, cxml_orders, delivery
 from gateway.pipeline.runtime import Runtime
@@ -246,6 +252,11 @@ def send_purchase_order(
         return None
     if partner.outbound_format == "cxml":
         return cxml_orders.send_order(session, rt, partner, po)
+    if partner.outbound_format == "edifact":
+        message = send_orders(session, rt, partner, po)
+        orders = PurchaseOrderRepository(session)
+        orders.mark_sent(orders.require(po.po_number, partner_id=po.partner_id).id, at=rt.clock.now())
+        return message
     if partner.x12 is None:
         raise PartnerConfigError(f"partner {partner.id} has no x12 settings to send an 850")
     version = partner.x12.version
@@ -277,6 +288,8 @@ def send_purchase_order_change(
         return None
     if partner.outbound_format == "cxml":  # cXML updates carry the whole order again
         return cxml_orders.send_order(session, rt, partner, after, operation="update")
+    if partner.outbound_format == "edifact":  # a revision goes out whole, as an ORDERS that replaces
+        return send_orders(session, rt, partner, after)
     if partner.x12 is None:
         raise PartnerConfigError(f"partner {partner.id} has no x12 settings to send a PO change")
     if partner.x12.po_changes == "850":
@@ -294,6 +307,51 @@ def send_purchase_order_change(
         map=rt.maps.outbound("x12", "860", version),
     )
     return _send_set(session, rt, partner, set_id="860", functional_id="PC", body=body)
+
+
+def send_orders(
+    session: Session, rt: Runtime, partner: PartnerConfig, po: canonical.PurchaseOrder
+) -> db.OutboundMessage:
+    """The PO as one ORDERS in its own interchange (asking for a CONTRL when the partner's
+    `edifact.request_contrl` says so), to the partner's transport."""
+    cfg = partner.edifact
+    if cfg is None:
+        raise PartnerConfigError(f"partner {partner.id} has no edifact settings to send an ORDERS")
+    me = rt.settings.buyer
+    body = edifact_order.purchase_order_to_orders(
+        po,
+        buyer=edifact_order.OrderParty(me.unb_id, me.name),
+        supplier=edifact_order.OrderParty(
+            cfg.unb_id, partner.name, "9" if cfg.unb_qualifier == "14" else "92"
+        ),
+    )
+    reference = str(ControlNumberRepository(session).allocate(partner.id, db.ControlKind.UNH)[0])
+    message = edifact_writer.MessageToWrite(
+        reference=reference,
+        type="ORDERS",
+        version=cfg.directory[0],
+        release=cfg.directory[1:],
+        association=cfg.association or "",
+        body=body,
+    )
+    envelope = edifact_envelope(rt, partner, ack_request=cfg.request_contrl)
+    now = rt.clock.now()
+
+    def render(unb: str) -> str:
+        return edifact_writer.write_interchange(
+            envelope, control_reference=unb, messages=[message], prepared_at=now, line_break="\n"
+        )
+
+    return deliver_edifact(
+        session,
+        rt,
+        partner,
+        kind="ORDERS",
+        now=now,
+        render=render,
+        awaits_contrl=cfg.request_contrl,
+        message_refs=(reference,),
+    )
 
 
 def _send_set(
