@@ -12,24 +12,30 @@ and tag, the element and the component, as an EDIFACT reader reports them (UNH i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import pydantic_core
 from pydantic import Field, ValidationError
 
 from gateway.errors import MappingError, NoMapError
 from gateway.formats.edifact import model as edifact
-from gateway.formats.edifact.tree import message_tree, segment_of
+from gateway.formats.edifact.tree import SegmentNode, message_tree, segment_of
 from gateway.formats.issues import Issue, IssueCode, Location, Severity
 from gateway.formats.tree import Node
 from gateway.mapping.conversions import Anchor
+from gateway.mapping.edifact_paths import EdifactPath, accelerate
+from gateway.mapping.engine import Record
 from gateway.mapping.targets import TREE_BUILDERS, TREE_TARGETS, Build, DocumentFacts, MapContext, check_fit
-from gateway.mapping.targets.common import MappingResult
-from gateway.mapping.tree_engine import TreeProgram, TreeRun, compile_document
+from gateway.mapping.targets import commitment as commitment_target
+from gateway.mapping.targets.common import Draft, MappingResult
+from gateway.mapping.tree_engine import TField, TreeProgram, TreeRun, compile_document
 from gateway.mapping.tree_spec import DocumentSpec
 
 Merge = Callable[[Mapping[str, Any], Mapping[str, Any]], dict[str, Any]]
+# Tree targets whose builders also give drafts (the same builder as for X12 855s).
+TREE_DRAFTERS: Mapping[str, Callable[[Build], Sequence[Draft]]] = {"commitment": commitment_target.draft}
 
 
 class EdifactMapSpec(DocumentSpec):
@@ -128,11 +134,66 @@ def _compile(key: str, data: Mapping[str, Any], override: str | None) -> Compile
     problems = check_fit(TREE_TARGETS[spec.target], spec.target, spec.code_tables, spec.fields)
     if problems:
         raise MappingError(f"{key}: " + "; ".join(problems))
-    return CompiledEdifact(key, override, spec, compile_document(spec, dates="edifact"))
+    return CompiledEdifact(key, override, spec, accelerate(compile_document(spec, dates="edifact")))
 
 
 class EdifactRun(TreeRun):
-    """A tree run whose issues name EDIFACT places: segment position and tag, element, component."""
+    """A tree run whose issues name EDIFACT places: segment position and tag, element, component.
+
+    Fields whose paths all have the fast shape (`edifact_paths.EdifactPath`) are read from the
+    segments' components without making element nodes; `_at` carries the element and component of
+    the value being converted to the issue a converter may report."""
+
+    def __init__(self, where: Location) -> None:
+        super().__init__(where)
+        self._at: tuple[int | None, int | None] | None = None
+
+    def _value(self, f: TField, node: Node, rec: Record) -> None:
+        picks = f.picks
+        if f.by_name or not all(isinstance(p, EdifactPath) for p in picks):
+            super()._value(f, node, rec)
+            return
+        empty: tuple[SegmentNode, int | None, int | None] | None = None
+        rejected = False
+        if f.many:
+            texts = [raw for p in picks for raw, *_ in p.raws(node) if raw]  # type: ignore[attr-defined]
+            if texts:
+                rec.values[f.name] = texts
+                return
+        else:
+            for pick in picks:
+                for raw, seg, el, comp in pick.raws(node):  # type: ignore[attr-defined]
+                    if not raw:
+                        empty = empty or (seg, el, comp)
+                        continue
+                    convert = f.convert
+                    if convert is None:
+                        rec.values[f.name] = raw
+                        return
+                    self._at = (el, comp)
+                    value = convert(self, raw, seg, el or 0)
+                    self._at = None
+                    if value is None:
+                        rejected = True
+                        continue
+                    rec.values[f.name] = value
+                    return
+        if f.default is not None and not rejected:
+            value = f.default if f.convert is None else f.convert(self, f.default, node, 0)
+            if value is not None:
+                rec.values[f.name] = value
+        if not f.required or rejected:
+            return
+        if empty is not None:
+            seg, el, comp = empty
+            self._at = (el, comp)
+            self.issue(IssueCode.MISSING_VALUE, Severity.ERROR, seg, f"{f.name} is required but empty")
+            self._at = None
+            return
+        paths = " or ".join(p.text for p in picks)
+        self.issue(
+            IssueCode.MISSING_VALUE, Severity.ERROR, node, f"{f.name} is required; {paths} finds nothing"
+        )
 
     def issue(
         self,
@@ -147,6 +208,8 @@ class EdifactRun(TreeRun):
     ) -> None:
         w = self.where
         segment, el, component = segment_of(seg) if isinstance(seg, Node) else (None, None, None)
+        if self._at is not None and isinstance(seg, SegmentNode):
+            el, component = self._at
         loc = Location(
             file=w.file,
             interchange=w.interchange,
@@ -163,6 +226,8 @@ class EdifactRun(TreeRun):
         if not isinstance(seg, Node):
             return super().label(seg, element)
         segment, el, component = segment_of(seg)
+        if self._at is not None and isinstance(seg, SegmentNode):
+            el, component = self._at
         if segment is None:
             return seg.name
         text = segment.segment.tag
@@ -190,8 +255,28 @@ def facts_of(message: edifact.Message) -> DocumentFacts:
     )
 
 
-def apply_edifact(compiled: CompiledEdifact, message: edifact.Message, ctx: MapContext) -> MappingResult:
-    """Events and issues for one message (issues never raise)."""
+@dataclass(frozen=True, slots=True)
+class JsonResult:
+    lines: str  # one event per line, exactly its `model_dump_json()`
+    count: int
+    issues: tuple[Issue, ...]
+
+
+def apply_edifact_json(compiled: CompiledEdifact, message: edifact.Message, ctx: MapContext) -> JsonResult:
+    """`apply_edifact` with the events as JSON lines; a target with drafts (commitments) builds no
+    models (see `apply.apply_x12_json`, which does the same for X12)."""
+    run, build = _extract(compiled, message, ctx)
+    drafter = TREE_DRAFTERS.get(compiled.spec.target)
+    if drafter is not None:
+        texts = [pydantic_core.to_json(d).decode() for d in drafter(build)]
+    else:
+        texts = [e.model_dump_json() for e in TREE_BUILDERS[compiled.spec.target](build)]
+    return JsonResult("".join([f"{t}\n" for t in texts]), len(texts), tuple(run.issues))
+
+
+def _extract(
+    compiled: CompiledEdifact, message: edifact.Message, ctx: MapContext
+) -> tuple[EdifactRun, Build]:
     where = Location(
         file=ctx.file,
         interchange=message.interchange.control_reference if message.interchange else None,
@@ -200,5 +285,11 @@ def apply_edifact(compiled: CompiledEdifact, message: edifact.Message, ctx: MapC
     )
     run = EdifactRun(where)
     root = run.run(compiled.program, message_tree(message))
-    events = TREE_BUILDERS[compiled.spec.target](Build(facts_of(message), ctx, run, root))
+    return run, Build(facts_of(message), ctx, run, root)
+
+
+def apply_edifact(compiled: CompiledEdifact, message: edifact.Message, ctx: MapContext) -> MappingResult:
+    """Events and issues for one message (issues never raise)."""
+    run, build = _extract(compiled, message, ctx)
+    events = TREE_BUILDERS[compiled.spec.target](build)
     return MappingResult(tuple(events), tuple(run.issues))

@@ -20,7 +20,7 @@ from gateway.formats.issues import Issue, Severity
 from gateway.kit import ids
 from gateway.mapping import Event as MappedEvent
 from gateway.mapping import MapContext, MapRegistry
-from gateway.mapping.edifact_maps import apply_edifact
+from gateway.mapping.edifact_maps import apply_edifact, apply_edifact_json
 from gateway.partners.model import PartnerConfig
 from gateway.partners.registry import PartnerRegistry
 from gateway.pipeline.translate import DocumentOutcome, EnvelopeNote, TranslateContext, Translated
@@ -40,6 +40,7 @@ class MessageOutcome:
     issues: tuple[Issue, ...] = ()  # the reader's and the map's
     skipped: str | None = None
     map_issues: tuple[Issue, ...] = ()  # the map's alone, for the CONTRL
+    json_lines: str | None = None  # with `as_json`: the events as JSON lines instead of `events`
 
     def outcome(self) -> DocumentOutcome:
         m = self.message
@@ -54,6 +55,7 @@ class MessageOutcome:
             events=self.events,
             issues=self.issues,
             skipped=self.skipped,
+            json_lines=self.json_lines,
         )
 
 
@@ -85,6 +87,7 @@ def translate_edifact(
     partners: PartnerRegistry | None = None,
     partner_id: str | None = None,
     file_name: str | None = None,
+    as_json: bool = False,
 ) -> Iterator[edifact.EdifactItem | MessageOutcome]:
     """Every envelope item of the file, and a `MessageOutcome` in place of each message.
 
@@ -94,7 +97,9 @@ def translate_edifact(
         if isinstance(item, edifact.Message):
             if resolved is None:
                 resolved = partner_for(item.interchange, partners, partner_id)
-            yield map_message(item, *resolved, maps, content_sha256=content_sha256, file_name=file_name)
+            yield map_message(
+                item, *resolved, maps, content_sha256=content_sha256, file_name=file_name, as_json=as_json
+            )
             continue
         if isinstance(item, edifact.InterchangeOpened):
             resolved = None
@@ -109,8 +114,10 @@ def map_message(
     *,
     content_sha256: str,
     file_name: str | None,
+    as_json: bool = False,
 ) -> MessageOutcome:
-    """Apply the partner's (or the default) map to one message."""
+    """Apply the partner's (or the default) map to one message; with `as_json`, give the events as
+    JSON lines (`json_lines`, exactly their `model_dump_json()`) and no models."""
     doc_id = ids.document_id(content_sha256, message.ordinal)
     base = MessageOutcome(message, doc_id, config, partner_id, issues=message.issues)
     try:
@@ -121,9 +128,19 @@ def map_message(
         return MessageOutcome(message, doc_id, config, partner_id, issues=message.issues, skipped=exc.detail)
     if any(i.severity is Severity.ERROR for i in message.issues):
         return base  # the envelope rejects the message: its content is not mapped
-    result = apply_edifact(
-        compiled, message, MapContext(partner_id=partner_id, document_id=doc_id, file=file_name)
-    )
+    ctx = MapContext(partner_id=partner_id, document_id=doc_id, file=file_name)
+    if as_json:
+        written = apply_edifact_json(compiled, message, ctx)
+        return MessageOutcome(
+            message,
+            doc_id,
+            config,
+            partner_id,
+            issues=message.issues + written.issues,
+            map_issues=written.issues,
+            json_lines=written.lines,
+        )
+    result = apply_edifact(compiled, message, ctx)
     return MessageOutcome(
         message,
         doc_id,
@@ -145,6 +162,7 @@ def edifact_documents(source: BinaryIO, ctx: TranslateContext) -> Iterator[Trans
         partners=ctx.partners,
         partner_id=ctx.partner_id,
         file_name=ctx.file_name,
+        as_json=ctx.as_json,
     ):
         if isinstance(item, MessageOutcome):
             yield item.outcome()

@@ -145,17 +145,20 @@ def read(
                 f"no segment terminator {chars.segment!r} in {MAX_SEGMENT_CHARS} characters",
                 Location(file=file_name, offset=offset),
             )
+        pad, el, rel = cut.pad, cut.el, cut.rel
         for piece in pieces:
             start = offset
             offset += len(piece) + 1
-            piece = cut.clean(piece)
+            if pad and piece and (piece[0] in pad or piece[-1] in pad):
+                piece = piece.strip(pad)
             if not piece:
                 continue
-            els = cut.elements(piece)
+            els = piece.split(el) if rel not in piece else cut.elements(piece)
             tag = els[0]
             body = env.body
             if body is not None and tag not in _STOPS:
-                body.append(Segment(tag, tuple(els[1:]), len(body) + 2, start))
+                # tuple.__new__ directly: a NamedTuple's own constructor costs about twice as much
+                body.append(_new(Segment, (tag, tuple(els[1:]), len(body) + 2, start)))
                 continue
             if first:
                 first = False
@@ -179,6 +182,7 @@ def read(
     yield from env.finish()
 
 
+_new = tuple.__new__
 _STOPS = frozenset({"UNH", "UNT", "UNG", "UNE", "UNB", "UNZ", "UNA"})
 
 
@@ -196,7 +200,7 @@ class _Cut:
         """`buf` cut on unreleased terminators (the last piece is the unterminated rest)."""
         pieces = buf.split(self.term)
         rel = self.rel
-        if rel not in buf:
+        if rel + self.term not in buf:  # no terminator is released: nothing to mend
             return pieces
         out: list[str] = []
         carry = ""

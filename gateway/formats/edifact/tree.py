@@ -77,40 +77,85 @@ TOP_LEVEL = frozenset({"UNS", "CNT", "UNT"})
 
 
 class SegmentNode(Node):
-    """A segment in the tree: its element children are made on first look (`named`)."""
+    """A segment in the tree: its element and component children are made on first look."""
 
-    __slots__ = ("chars", "expanded", "segment")
+    __slots__ = ("_elements", "_parts", "by_tag", "chars", "expanded", "segment")
 
     def __init__(self, segment: Segment, chars: ServiceChars, parent: Node | None) -> None:
-        super().__init__(segment.tag, "", "", [], parent, segment.position)
+        self.name, self.path, self.text, self.children = segment.tag, "", "", []
+        self.parent, self.line = parent, segment.position
         self.segment = segment
         self.chars = chars
         self.expanded = False
+        self._parts: list[list[str]] | None = None
+        self._elements: dict[int, Node] = {}
+        self.by_tag: dict[str, list[SegmentNode]] = {}  # the group's segments by tag
+
+    def add(self, child: Node) -> Node:
+        assert isinstance(child, SegmentNode)
+        self.children.append(child)
+        self.by_tag.setdefault(child.name, []).append(child)
+        return child
 
     def named(self, name: str) -> Iterator[Node]:
         if not self.expanded:
             self.expand()
         return super().named(name)
 
-    def expand(self) -> None:
-        """Make the element and component children (once)."""
-        self.expanded = True
-        chars = self.chars
-        rel, comp = chars.release, chars.component
-        elements: list[Node] = []
-        for n, raw in enumerate(self.segment.elements, 1):
-            parts = [unescape(p, rel) for p in split_released(raw, comp, rel)]
-            element = Node(f"e{n}", "", parts[0], [], self, self.segment.position)
-            element.children = [
-                Node(f"c{i}", "", p, [], element, self.segment.position) for i, p in enumerate(parts, 1)
+    def parts(self) -> list[list[str]]:
+        """Every element as its released components (cached)."""
+        parts = self._parts
+        if parts is None:
+            chars = self.chars
+            rel, comp = chars.release, chars.component
+            parts = self._parts = [
+                raw.split(comp)
+                if rel not in raw
+                else [unescape(p, rel) for p in split_released(raw, comp, rel)]
+                for raw in self.segment.elements
             ]
-            elements.append(element)
-        self.children[:0] = elements
+        return parts
+
+    def element(self, n: int) -> Node | None:
+        """Element `n` (1-based) as a node with its component children; None when absent."""
+        found = self._elements.get(n)
+        if found is None:
+            parts = self.parts()
+            if not 0 < n <= len(parts):
+                return None
+            comps = parts[n - 1]
+            position = self.segment.position
+            found = Node(f"e{n}", "", comps[0], [], self, position)
+            found.children = [Node(f"c{i}", "", c, [], found, position) for i, c in enumerate(comps, 1)]
+            self._elements[n] = found
+        return found
+
+    def expand(self) -> None:
+        """Put the element children in front of the group's segments (once)."""
+        self.expanded = True
+        elements = [self.element(n) for n in range(1, len(self.segment.elements) + 1)]
+        self.children[:0] = [e for e in elements if e is not None]
+
+
+class MessageNode(Node):
+    """The message: the root of the tree, its top-level segments also indexed by tag."""
+
+    __slots__ = ("by_tag",)
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name, "")
+        self.by_tag: dict[str, list[SegmentNode]] = {}
+
+    def add(self, child: Node) -> Node:
+        assert isinstance(child, SegmentNode)
+        self.children.append(child)
+        self.by_tag.setdefault(child.name, []).append(child)
+        return child
 
 
 def message_tree(message: Message) -> Node:
     """The message's segments (UNH and UNT left out) as a tree of segment groups."""
-    root = Node(message.id.type or "message", "")
+    root = MessageNode(message.id.type or "message")
     table = GROUPS.get(message.id.type, {})
     chars = message.chars
     tags = [ROOT]
@@ -125,18 +170,18 @@ def message_tree(message: Message) -> Node:
                 if tags[i] in parents:
                     del tags[i + 1 :], nodes[i + 1 :]
                     node = SegmentNode(seg, chars, nodes[i])
-                    nodes[i].children.append(node)
+                    nodes[i].add(node)
                     tags.append(tag)
                     nodes.append(node)
                     break
             else:
                 top = nodes[-1]
-                top.children.append(SegmentNode(seg, chars, top))
+                top.add(SegmentNode(seg, chars, top))
             continue
         if tag in TOP_LEVEL:
             del tags[1:], nodes[1:]
         top = nodes[-1]
-        top.children.append(SegmentNode(seg, chars, top))
+        top.add(SegmentNode(seg, chars, top))
     return root
 
 
