@@ -28,7 +28,7 @@ import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
-from bench.x12_bench import ROOT, measure_command
+from bench.x12_bench import measure_command
 
 GOALS = {"translate": 10.0, "memory_mb": 100.0}
 _UNB = "UNA:+.? '\nUNB+UNOC:3+4012345000016:14+GATEWAYBUYER:ZZZ+250318:1600+BENCH0001++++1'\n"
