@@ -55,7 +55,7 @@ def _desadv(n: int) -> list[str]:
     ]
     line = 0
     for carton in (2, 3):
-        segs += ["CPS+%d+1+1" % carton, "PAC+8++CT", "PCI+33E", f"GIN+BJ+3401234{n % 10**10:010d}{carton}"]
+        segs += [f"CPS+{carton}+1+1", "PAC+8++CT", "PCI+33E", f"GIN+BJ+3401234{n % 10**10:010d}{carton}"]
         for _ in range(3):
             line += 1
             segs += [
