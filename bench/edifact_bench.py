@@ -9,7 +9,8 @@ average is printed):
 
 - the codec: `gateway.formats.edifact.reader.read` consumed to the end, every message's envelope
   checked (MB/s, messages/s);
-- `gateway translate` as the CLI runs it (read, check, identify the partner, map, write JSON lines);
+- `gateway translate` as the CLI runs it (read, check, identify the partner, map, write JSON lines;
+  the X12 bench's script, one process: EDIFACT is not mapped in workers);
 - pydifact (`Interchange.from_str`, its tokenizer and parser, segments counted) on the same file;
 - peak memory (the process's maximum resident set); with `--big-mb`, the codec and translate on a
   large file (memory grows with the largest message, not the file), and pydifact too with
@@ -28,7 +29,7 @@ import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
-from bench.x12_bench import measure_command
+from bench.x12_bench import _TRANSLATE, measure_command
 
 GOALS = {"translate": 10.0, "memory_mb": 100.0}
 _UNB = "UNA:+.? '\nUNB+UNOC:3+4012345000016:14+GATEWAYBUYER:ZZZ+250318:1600+BENCH0001++++1'\n"
@@ -137,34 +138,6 @@ messages = sum(1 for s in interchange.segments if s.tag == "UNH")
 print(time.perf_counter() - t, messages, 0)
 """
 
-_TRANSLATE = r"""
-import os, sys, time
-from pathlib import Path
-from gateway.cli.translate import translate_files
-from gateway.mapping import MapRegistry
-from gateway.partners.registry import load_partners
-
-class Count:
-    def __init__(self, sink):
-        self.sink, self.lines = sink, 0
-    def write(self, text):
-        self.lines += text.count("\n")
-        return self.sink.write(text)
-    def flush(self):
-        self.sink.flush()
-
-maps, partners = MapRegistry.load(Path("edi_maps")), load_partners(Path("partners"))
-with open(os.devnull, "w") as sink:
-    out = Count(sink)
-    start = time.perf_counter()
-    status = translate_files(
-        [Path(sys.argv[-1])], maps=maps, partners=partners, partner_id=None, out=out, err=sys.stderr, jobs=1
-    )
-    elapsed = time.perf_counter() - start
-print(f"{elapsed} {out.lines} events")
-sys.exit(status)
-"""
-
 
 def _load() -> str:
     try:
@@ -187,7 +160,7 @@ def run(
     entry: dict[str, object] = {"file_mb": round(path.stat().st_size / 1e6, 1), "messages": count}
     entry["codec"] = asdict(measure_command([py, "-c", _CODEC], path, name="codec", repeat=repeat))
     entry["translate"] = asdict(
-        measure_command([py, "-c", _TRANSLATE], path, name="translate", repeat=repeat)
+        measure_command([py, "-c", _TRANSLATE, "1"], path, name="translate", repeat=repeat)
     )
     entry["pydifact"] = asdict(measure_command([py, "-c", _PYDIFACT], path, name="pydifact", repeat=1))
     report["main"] = entry
@@ -197,7 +170,9 @@ def run(
         path.unlink()
         found: dict[str, object] = {"file_mb": round(big.stat().st_size / 1e6, 1), "messages": big_count}
         found["codec"] = asdict(measure_command([py, "-c", _CODEC], big, name="codec", repeat=1))
-        found["translate"] = asdict(measure_command([py, "-c", _TRANSLATE], big, name="translate", repeat=1))
+        found["translate"] = asdict(
+            measure_command([py, "-c", _TRANSLATE, "1"], big, name="translate", repeat=1)
+        )
         if pydifact_big:
             found["pydifact"] = asdict(measure_command([py, "-c", _PYDIFACT], big, name="pydifact", repeat=1))
         report["big"] = found

@@ -12,7 +12,7 @@ and tag, the element and the component, as an EDIFACT reader reports them (UNH i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -26,12 +26,11 @@ from gateway.formats.issues import Issue, IssueCode, Location, Severity
 from gateway.formats.tree import Node
 from gateway.mapping.conversions import Anchor
 from gateway.mapping.edifact_paths import EdifactPath, accelerate
-from gateway.mapping.engine import Record
 from gateway.mapping.targets import TREE_BUILDERS, TREE_TARGETS, Build, DocumentFacts, MapContext, check_fit
 from gateway.mapping.targets import commitment as commitment_target
 from gateway.mapping.targets.common import Draft, MappingResult
-from gateway.mapping.tree_engine import TField, TreeProgram, TreeRun, compile_document
-from gateway.mapping.tree_spec import DocumentSpec
+from gateway.mapping.tree_engine import TreeProgram, TreeRun, compile_document
+from gateway.mapping.tree_spec import DocumentSpec, TreePath
 
 Merge = Callable[[Mapping[str, Any], Mapping[str, Any]], dict[str, Any]]
 # Tree targets whose builders also give drafts (the same builder as for X12 855s).
@@ -140,60 +139,28 @@ def _compile(key: str, data: Mapping[str, Any], override: str | None) -> Compile
 class EdifactRun(TreeRun):
     """A tree run whose issues name EDIFACT places: segment position and tag, element, component.
 
-    Fields whose paths all have the fast shape (`edifact_paths.EdifactPath`) are read from the
-    segments' components without making element nodes; `_at` carries the element and component of
-    the value being converted to the issue a converter may report."""
+    Paths of the fast shape (`edifact_paths.EdifactPath`) are read from the segments' components
+    without making element nodes; `_at` carries the element and component of the value being
+    converted to the issue a converter may report."""
 
     def __init__(self, where: Location) -> None:
         super().__init__(where)
         self._at: tuple[int | None, int | None] | None = None
 
-    def _value(self, f: TField, node: Node, rec: Record) -> None:
-        picks = f.picks
-        if f.by_name or not all(isinstance(p, EdifactPath) for p in picks):
-            super()._value(f, node, rec)
+    def found(self, pick: TreePath, node: Node, by_name: bool) -> Iterator[tuple[str, Anchor, int]]:
+        if by_name or not isinstance(pick, EdifactPath):
+            yield from super().found(pick, node, by_name)
             return
-        empty: tuple[SegmentNode, int | None, int | None] | None = None
-        rejected = False
-        if f.many:
-            texts = [raw for p in picks for raw, *_ in p.raws(node) if raw]  # type: ignore[attr-defined]
-            if texts:
-                rec.values[f.name] = texts
-                return
-        else:
-            for pick in picks:
-                for raw, seg, el, comp in pick.raws(node):  # type: ignore[attr-defined]
-                    if not raw:
-                        empty = empty or (seg, el, comp)
-                        continue
-                    convert = f.convert
-                    if convert is None:
-                        rec.values[f.name] = raw
-                        return
-                    self._at = (el, comp)
-                    value = convert(self, raw, seg, el or 0)
-                    self._at = None
-                    if value is None:
-                        rejected = True
-                        continue
-                    rec.values[f.name] = value
-                    return
-        if f.default is not None and not rejected:
-            value = f.default if f.convert is None else f.convert(self, f.default, node, 0)
-            if value is not None:
-                rec.values[f.name] = value
-        if not f.required or rejected:
-            return
-        if empty is not None:
-            seg, el, comp = empty
-            self._at = (el, comp)
-            self.issue(IssueCode.MISSING_VALUE, Severity.ERROR, seg, f"{f.name} is required but empty")
-            self._at = None
-            return
-        paths = " or ".join(p.text for p in picks)
-        self.issue(
-            IssueCode.MISSING_VALUE, Severity.ERROR, node, f"{f.name} is required; {paths} finds nothing"
-        )
+        for raw, seg, element, component in pick.raws(node):
+            if not raw:  # reported only when the field is required: the node is made for that
+                made = seg.element(element) if element else None
+                yield raw, (made.children[component - 1] if made and component else made or seg), 0
+                continue
+            self._at = (element, component)  # for an issue the converter reports on this value
+            try:
+                yield raw, seg, element or 0
+            finally:  # also when the engine stops at the first value (the generator is closed)
+                self._at = None
 
     def issue(
         self,

@@ -9,7 +9,7 @@ Pure: a compiled map and a node in, records and issues out.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from gateway.formats.issues import Issue, IssueCode, Location, Severity
@@ -156,8 +156,13 @@ class TreeRun:
                 children.append(child)
                 self._fill(loop.scope, found, child)
 
+    def found(self, pick: TreePath, node: Node, by_name: bool) -> Iterator[tuple[str, Anchor, int]]:
+        """Each value `pick` finds from `node`: its text, where it is, its element (0 in trees)."""
+        for found in pick.select(node):
+            yield _raw(found, by_name), found, 0
+
     def _value(self, f: TField, node: Node, rec: Record) -> None:
-        empty: Node | None = None
+        empty: Anchor | None = None
         rejected = False
         if f.many:
             texts = [v for pick in f.picks for n in pick.select(node) if (v := _raw(n, f.by_name))]
@@ -166,12 +171,11 @@ class TreeRun:
                 return
         else:
             for pick in f.picks:
-                for found in pick.select(node):
-                    raw = _raw(found, f.by_name)
+                for raw, found, element in self.found(pick, node, f.by_name):
                     if not raw:
                         empty = empty or found
                         continue
-                    value = raw if f.convert is None else f.convert(self, raw, found, 0)
+                    value = raw if f.convert is None else f.convert(self, raw, found, element)
                     if value is None:  # rejected, and reported by the converter
                         rejected = True
                         continue

@@ -40,8 +40,11 @@ class Policy(StrEnum):
 
 @dataclass(slots=True)
 class _Message:
-    message: edifact.Message
-    issues: list[Issue] = field(default_factory=list)
+    """What a UCM needs of a message (not its segments: an interchange may hold very many)."""
+
+    reference: str
+    id: edifact.MessageId
+    issues: list[Issue] = field(default_factory=list)  # its errors
 
 
 def _errors(issues: list[Issue]) -> list[Issue]:
@@ -63,7 +66,8 @@ class ContrlBuilder:
 
     def feed(self, item: edifact.EdifactItem, map_issues: tuple[Issue, ...] = ()) -> None:
         if isinstance(item, edifact.Message):
-            self._messages.append(_Message(item, [*item.issues, *map_issues]))
+            errors = _errors([*item.issues, *map_issues])
+            self._messages.append(_Message(item.reference, item.id, errors))
         elif isinstance(item, edifact.GroupClosed):
             self._group_issues += item.issues
         elif isinstance(item, edifact.InterchangeClosed):
@@ -130,12 +134,11 @@ class ContrlBuilder:
 
 
 def _ucm(m: _Message, *, rejected: bool) -> list[WSegment]:
-    msg = m.message
-    errors = _errors(m.issues)
-    s009 = [msg.id.type, msg.id.version, msg.id.release, msg.id.agency, msg.id.association]
+    errors = m.issues
+    s009 = [m.id.type, m.id.version, m.id.release, m.id.agency, m.id.association]
     action = Action.REJECTED if errors or rejected else Action.ACKNOWLEDGED
     message_level = [i for i in errors if i.level in (Level.TRANSACTION, Level.INTERCHANGE, Level.GROUP)]
-    ucm: list[str | list[str]] = [msg.reference, s009, str(action)]
+    ucm: list[str | list[str]] = [m.reference, s009, str(action)]
     if message_level:
         first = message_level[0]
         ucm += [_code(first), first.location.segment_tag or ""]

@@ -42,6 +42,9 @@ MANDATORY: dict[str, tuple[str, ...]] = {
     "CONTRL": ("UCI",),
     "APERAK": ("BGM",),
 }
+# UNH 0062 references remembered per interchange for the duplicate check: a bound, so that memory
+# does not grow with an interchange of very many messages (later ones are checked against these).
+MAX_REFS_CHECKED = 100_000
 SERVICE_TAGS = frozenset({"UNA", "UNB", "UNZ", "UNG", "UNE", "UNH", "UNT"})
 ACK_REQUESTS = frozenset({"", "0", "1", "2"})  # 0031: none, not requested, requested, technical only
 
@@ -72,8 +75,6 @@ class Envelope:
         self._groups = 0
         self._loose = 0  # messages outside groups in the open interchange
         self._issues: list[Issue] = []
-        self._refs: list[tuple[str, MessageId]] = []
-        self._rejected: set[str] = set()
         self._seen_refs: set[str] = set()
         self._seen_interchanges: set[str] = set()
 
@@ -176,7 +177,7 @@ class Envelope:
         self.interchange = header
         self.interchanges += 1
         self._groups = self._loose = 0
-        self._issues, self._refs, self._rejected, self._seen_refs = [], [], set(), set()
+        self._issues, self._seen_refs = [], set()
         self._check_header(header)
         return [InterchangeOpened(header)]
 
@@ -269,11 +270,7 @@ class Envelope:
                     f"UNZ 0020 {ref} differs from UNB 0020 {header.control_reference}",
                     ref,
                 )
-        out.append(
-            InterchangeClosed(
-                header, declared, counted, tuple(self._refs), frozenset(self._rejected), tuple(self._issues)
-            )
-        )
+        out.append(InterchangeClosed(header, declared, counted, tuple(self._issues)))
         self.interchange = None
         return out
 
@@ -381,7 +378,8 @@ class Envelope:
                 f"UNH 0062 {ref} repeats in the interchange",
                 ref,
             )
-        self._seen_refs.add(ref)
+        if len(self._seen_refs) < MAX_REFS_CHECKED:
+            self._seen_refs.add(ref)
         if not ident.type or not ident.version or not ident.release or not ident.agency:
             problem(
                 IssueCode.INVALID_SET_ID,
@@ -431,10 +429,6 @@ class Envelope:
                 problem(
                     IssueCode.SET_NOT_IN_GROUP, unh, None, "a message outside the groups of its interchange"
                 )
-        if self.interchange is not None:
-            self._refs.append((ref, ident))
-            if any(i.severity is Severity.ERROR for i in issues):
-                self._rejected.add(ref)
         ordinal = self.ordinal
         self.ordinal += 1
         return Message(

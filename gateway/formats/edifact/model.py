@@ -270,8 +270,6 @@ class InterchangeClosed:
     header: InterchangeHeader
     declared_count: int | None  # UNZ 0036
     count: int  # groups when the interchange has groups, else messages
-    message_refs: tuple[tuple[str, MessageId], ...] = ()  # UNH 0062 and S009 of every message read
-    rejected_refs: frozenset[str] = frozenset()  # messages the envelope rejected
     issues: tuple[Issue, ...] = ()  # interchange-level issues
 
 
