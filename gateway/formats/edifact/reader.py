@@ -31,7 +31,14 @@ from pydifact.exceptions import ValidationError
 
 from gateway.errors import FormatError
 from gateway.formats.edifact.envelope import Envelope
-from gateway.formats.edifact.model import CHARSETS, DEFAULT_CHARSET, EdifactItem, Segment, ServiceChars
+from gateway.formats.edifact.model import (
+    CHARSETS,
+    DEFAULT_CHARSET,
+    EdifactItem,
+    Segment,
+    ServiceChars,
+    split_released,
+)
 from gateway.formats.issues import Location
 
 CHUNK_SIZE = 1 << 20
@@ -153,7 +160,7 @@ def read(
                 piece = piece.strip(pad)
             if not piece:
                 continue
-            els = piece.split(el) if rel not in piece else cut.elements(piece)
+            els = piece.split(el) if rel not in piece else split_released(piece, el, rel)
             tag = els[0]
             body = env.body
             if body is not None and tag not in _STOPS:
@@ -215,27 +222,3 @@ class _Cut:
         if carry:
             out.append(carry[: -len(self.term)])
         return out
-
-    def clean(self, piece: str) -> str:
-        pad = self.pad
-        if pad and piece and (piece[0] in pad or piece[-1] in pad):
-            return piece.strip(pad)
-        return piece
-
-    def elements(self, piece: str) -> list[str]:
-        rel = self.rel
-        if rel not in piece:
-            return piece.split(self.el)
-        parts: list[str] = []
-        start, i, n, el = 0, 0, len(piece), self.el
-        while i < n:
-            ch = piece[i]
-            if ch == rel:
-                i += 2
-                continue
-            if ch == el:
-                parts.append(piece[start:i])
-                start = i + 1
-            i += 1
-        parts.append(piece[start:])
-        return parts
