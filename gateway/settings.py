@@ -21,6 +21,8 @@ class BuyerIdentity(BaseModel):
     name: str = "Gateway Manufacturing"
     cxml_domain: str = "NetworkID"  # our cXML From/Sender credential
     cxml_identity: str = "GATEWAYBUYER"
+    unb_id: str = "GATEWAYBUYER"  # our UNB S002/S003 identification in EDIFACT
+    unb_qualifier: str = "ZZZ"  # its code qualifier (ZZZ mutually defined; 14 for a GLN)
 
 
 class WebhookSettings(BaseModel):

@@ -1,11 +1,11 @@
 """`gateway demo`: the whole story on the embedded default, printed for a person.
 
 A fresh SQLite database under the data dir, the sample partners, the sample ERP orders (850s
-written to each supplier's outbox), then the suppliers' 997s, 855s and 856s ingested in that
-order, the cXML supplier's documents posted, the portal supplier's signed events delivered and the
-partner API's pages stored (`demo_channels.py`), the AS2 supplier's 850 sent and its answers
-received by AS2 on loopback (`demo_as2.py`), and a summary: documents, the ledger per PO line,
-and the open exceptions.
+written to each supplier's outbox, an ORDERS for the EDIFACT one), then the suppliers' 997s and
+CONTRLs, 855s and ORDRSPs, 856s and DESADVs ingested in that order, the cXML supplier's documents
+posted, the portal supplier's signed events delivered and the partner API's pages stored
+(`demo_channels.py`), the AS2 supplier's 850 sent and its answers received by AS2 on loopback
+(`demo_as2.py`), and a summary: documents, the ledger per PO line, and the open exceptions.
 """
 
 from __future__ import annotations
@@ -24,14 +24,14 @@ from gateway.pipeline import erp, views
 from gateway.settings import Settings
 from gateway.store.session import session_scope
 
-ORDER = ("997", "855", "856")  # the order a supplier's answers arrive in
+# The order a supplier's answers arrive in: the functional ack, the order response, the ship notice
+# (X12 files are named by their set, EDIFACT files by their message: `ORDRSP_<UNB 0020>.edi`).
+ORDER = {"997": 0, "CONTRL": 0, "855": 1, "ORDRSP": 1, "856": 2, "DESADV": 2}
 
 
 def sample_files(samples: Path) -> list[Path]:
-    files = sorted((samples / "x12").glob("*/*.edi"))
-    return sorted(
-        files, key=lambda p: (ORDER.index(p.name[:3]) if p.name[:3] in ORDER else 9, p.parent.name, p.name)
-    )
+    files = sorted((samples / "x12").glob("*/*.edi")) + sorted((samples / "edifact").glob("*/*.edi"))
+    return sorted(files, key=lambda p: (ORDER.get(p.name.split("_")[0], 9), p.parent.name, p.name))
 
 
 def reset(settings: Settings) -> None:
@@ -64,8 +64,8 @@ def run(settings: Settings, *, console: Console | None = None) -> None:
             f"\n[bold]ERP[/bold]: {len(report.purchase_orders)} purchase orders, "
             f"{len(report.production_orders)} production orders imported"
         )
-        for po, partner, path in report.sent:
-            console.print(f"  850 for PO {po} -> {partner}: {path}")
+        for (po, partner, path), kind in zip(report.sent, report.sent_kinds, strict=True):
+            console.print(f"  {kind} for PO {po} -> {partner}: {path}")
         if side is not None:
             with session_scope(rt.sessionmaker) as session:
                 by_as2 = erp.import_erp(session, rt, erp.parse(demo_as2.orders(samples)), send=True)

@@ -11,7 +11,8 @@ writers (and the EDIFACT CONTRL writer) can turn every issue into the right code
 - element level: AK4 / 723 codes
 - business level: found by maps and correlation; acknowledged as "accepted with errors" or not at all
 
-`X12_CODES` gives the X12 code of each syntax issue; `gateway.formats.x12.ack` uses it.
+`X12_CODES` gives the X12 code of each syntax issue (`gateway.formats.x12.ack` uses it), `EDIFACT_CODES`
+the CONTRL 0085 code (`gateway.formats.edifact.ack`).
 """
 
 from __future__ import annotations
@@ -289,3 +290,59 @@ class Issue:
         if self.bad_value is not None:
             out["bad_value"] = self.bad_value
         return out
+
+
+# EDIFACT 0085 syntax error code per issue, for the CONTRL's UCI/UCM/UCS/UCD (ISO 9735 code list:
+# 2 syntax not supported, 7 not the actual recipient, 12 invalid value, 13 missing, 15 not supported
+# in this position, 16 too many constituents, 19 invalid decimal notation, 21 invalid character,
+# 25 test indicator not supported, 26 duplicate detected, 28 references do not match, 29 control
+# count does not match, 30 groups and messages mixed, 35 too many repetitions, 37 invalid type of
+# characters, 39 element too long, 40 element too short). Anything else is 18 (unspecified).
+EDIFACT_CODES: dict[IssueCode, str] = {
+    IssueCode.INTERCHANGE_CONTROL_MISMATCH: "28",
+    IssueCode.INVALID_SEGMENT_TERMINATOR: "22",
+    IssueCode.INVALID_SENDER_ID: "12",
+    IssueCode.INVALID_RECEIVER_ID: "12",
+    IssueCode.UNKNOWN_RECEIVER: "7",
+    IssueCode.INVALID_INTERCHANGE_DATE: "12",
+    IssueCode.INVALID_INTERCHANGE_TIME: "12",
+    IssueCode.INVALID_VERSION: "2",
+    IssueCode.INVALID_INTERCHANGE_CONTROL_NUMBER: "12",
+    IssueCode.INVALID_ACK_REQUESTED: "12",
+    IssueCode.INVALID_TEST_INDICATOR: "25",
+    IssueCode.GROUP_COUNT_MISMATCH: "29",
+    IssueCode.INVALID_CONTROL_STRUCTURE: "15",
+    IssueCode.INTERCHANGE_TRAILER_MISSING: "13",
+    IssueCode.DUPLICATE_INTERCHANGE: "26",
+    IssueCode.GROUP_TRAILER_MISSING: "13",
+    IssueCode.GROUP_CONTROL_MISMATCH: "28",
+    IssueCode.SET_COUNT_MISMATCH: "29",
+    IssueCode.GROUP_NOT_SUPPORTED: "15",
+    IssueCode.SET_NOT_SUPPORTED: "15",
+    IssueCode.SET_TRAILER_MISSING: "13",
+    IssueCode.SET_CONTROL_MISMATCH: "28",
+    IssueCode.SEGMENT_COUNT_MISMATCH: "29",
+    IssueCode.INVALID_SET_ID: "12",
+    IssueCode.INVALID_SET_CONTROL_NUMBER: "12",
+    IssueCode.DUPLICATE_SET_CONTROL_NUMBER: "26",
+    IssueCode.SET_NOT_IN_GROUP: "30",
+    IssueCode.UNRECOGNIZED_SEGMENT: "15",
+    IssueCode.UNEXPECTED_SEGMENT: "15",
+    IssueCode.MANDATORY_SEGMENT_MISSING: "13",
+    IssueCode.LOOP_OVER_MAXIMUM: "35",
+    IssueCode.SEGMENT_OVER_MAXIMUM: "35",
+    IssueCode.SEGMENT_OUT_OF_SEQUENCE: "15",
+    IssueCode.MANDATORY_ELEMENT_MISSING: "13",
+    IssueCode.CONDITIONAL_ELEMENT_MISSING: "13",
+    IssueCode.TOO_MANY_ELEMENTS: "16",
+    IssueCode.ELEMENT_TOO_SHORT: "40",
+    IssueCode.ELEMENT_TOO_LONG: "39",
+    IssueCode.INVALID_CHARACTER: "21",
+    IssueCode.INVALID_CODE_VALUE: "12",
+    IssueCode.INVALID_DATE: "12",
+    IssueCode.INVALID_TIME: "12",
+    IssueCode.INVALID_NUMBER: "19",
+    IssueCode.HIERARCHY_INVALID: "12",
+    IssueCode.UNKNOWN_CODE: "12",
+    IssueCode.MISSING_VALUE: "13",
+}

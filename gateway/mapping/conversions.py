@@ -4,7 +4,8 @@
 the raw text is kept as it is (`as: str` without a code table, and X12 `datetime`, which is combined
 with its time when the record closes: `combine_datetime`). A converter reports a value it cannot read
 as an issue at the place it came from (an X12 segment and element, or a tree document's node), and
-returns None. Dates are X12's (CCYYMMDD, HHMM) or, for tree documents (cXML, JSON), ISO 8601.
+returns None. Dates are X12's (CCYYMMDD, HHMM), EDIFACT's (DTM formats 101, 102, 203, 204, told apart by
+their length) or, for tree documents (cXML, JSON), ISO 8601. EDIFACT numbers may use a decimal comma.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Literal, Protocol
 
+from gateway.formats.edifact.model import parse_edifact_date, parse_edifact_datetime
 from gateway.formats.issues import IssueCode, Severity
 from gateway.formats.tree import Node, parse_iso_date, parse_iso_datetime
 from gateway.formats.x12.model import Segment, parse_x12_date, parse_x12_datetime, parse_x12_time
 
 Value = str | Decimal | int | date | time | datetime | list[str]
 Anchor = Segment | Node  # where a value was found: an X12 segment, or a tree document's node
-Dates = Literal["x12", "iso"]
+Dates = Literal["x12", "iso", "edifact"]
 
 
 class Reporter(Protocol):
@@ -59,15 +61,17 @@ def converter(
     if table is not None:
         return _coded(name, severity, table, table_name)
     if conversion == "decimal":
-        return _decimal(name, severity)
+        return _decimal(name, severity) if dates != "edifact" else _edifact_decimal(name, severity)
     if conversion == "int":
         return _integer(name, severity)
     if conversion == "date":
-        return _date(name, severity) if dates == "x12" else _iso_date(name, severity)
+        return {"x12": _date, "iso": _iso_date, "edifact": _edifact_date}[dates](name, severity)
     if conversion == "time":
         return _time(name, severity)
     if conversion == "datetime" and dates == "iso":
         return _iso_datetime(name, severity)
+    if conversion == "datetime" and dates == "edifact":
+        return _parsed(name, severity, parse_edifact_datetime, IssueCode.INVALID_DATE, "a date")
     return None  # "str" and X12 "datetime" keep the raw text
 
 
@@ -118,6 +122,22 @@ def _whole_number(raw: str) -> int | None:
 
 def _decimal(name: str, severity: Severity) -> Converter:
     return _parsed(name, severity, _finite_decimal, IssueCode.INVALID_NUMBER, "a number")
+
+
+def _edifact_decimal(name: str, severity: Severity) -> Converter:
+    """ISO 9735 allows a comma or a full stop as the decimal mark whatever the UNA says; EDIFACT has no
+    thousands separator, so a comma is always the decimal mark."""
+    return _parsed(
+        name,
+        severity,
+        lambda raw: _finite_decimal(raw.replace(",", ".")),
+        IssueCode.INVALID_NUMBER,
+        "a number",
+    )
+
+
+def _edifact_date(name: str, severity: Severity) -> Converter:
+    return _parsed(name, severity, parse_edifact_date, IssueCode.INVALID_DATE, "a date")
 
 
 def _integer(name: str, severity: Severity) -> Converter:

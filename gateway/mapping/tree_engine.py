@@ -9,13 +9,13 @@ Pure: a compiled map and a node in, records and issues out.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from gateway.formats.issues import Issue, IssueCode, Location, Severity
 from gateway.formats.tree import Node
 from gateway.formats.x12.model import Segment
-from gateway.mapping.conversions import Anchor, Converter, converter
+from gateway.mapping.conversions import Anchor, Converter, Dates, converter
 from gateway.mapping.engine import Record
 from gateway.mapping.tree_spec import (
     Condition,
@@ -37,6 +37,7 @@ class TField:
     by_name: bool  # `take: name`
     severity: Severity
     convert: Converter | None
+    default: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,16 +69,17 @@ class TreeProgram:
         return self.each.select(root)
 
 
-def compile_document(spec: DocumentSpec) -> TreeProgram:
+def compile_document(spec: DocumentSpec, dates: Dates = "iso") -> TreeProgram:
+    """`dates` says how the documents write dates and numbers: ISO 8601 (cXML, JSON) or EDIFACT's."""
     return TreeProgram(
         target=spec.target,
         each=parse_path(spec.each),
         when=parse_condition(spec.when) if spec.when is not None else None,
-        scope=_scope(spec.fields, spec.loops, spec.code_tables),
+        scope=_scope(spec.fields, spec.loops, spec.code_tables, dates),
     )
 
 
-def _field(name: str, f: TreeFieldSpec, tables: Mapping[str, Mapping[str, str]]) -> TField:
+def _field(name: str, f: TreeFieldSpec, tables: Mapping[str, Mapping[str, str]], dates: Dates) -> TField:
     severity = Severity(f.severity) if f.severity else (Severity.ERROR if f.required else Severity.WARNING)
     table = tables[f.code] if f.code else None
     return TField(
@@ -87,7 +89,8 @@ def _field(name: str, f: TreeFieldSpec, tables: Mapping[str, Mapping[str, str]])
         many=f.many,
         by_name=f.take == "name",
         severity=severity,
-        convert=None if f.many else converter(name, f.conversion, severity, table, f.code, dates="iso"),
+        convert=None if f.many else converter(name, f.conversion, severity, table, f.code, dates=dates),
+        default=f.default,
     )
 
 
@@ -95,11 +98,12 @@ def _scope(
     fields: Mapping[str, TreeFieldSpec],
     loops: Mapping[str, TreeLoopSpec],
     tables: Mapping[str, Mapping[str, str]],
+    dates: Dates,
 ) -> TScope:
     return TScope(
-        fields=tuple(_field(n, f, tables) for n, f in fields.items()),
+        fields=tuple(_field(n, f, tables, dates) for n, f in fields.items()),
         loops=tuple(
-            TLoop(name, parse_path(loop.each), _scope(loop.fields, loop.loops, tables))
+            TLoop(name, parse_path(loop.each), _scope(loop.fields, loop.loops, tables, dates))
             for name, loop in loops.items()
         ),
     )
@@ -152,8 +156,13 @@ class TreeRun:
                 children.append(child)
                 self._fill(loop.scope, found, child)
 
+    def found(self, pick: TreePath, node: Node, by_name: bool) -> Iterator[tuple[str, Anchor, int]]:
+        """Each value `pick` finds from `node`: its text, where it is, its element (0 in trees)."""
+        for found in pick.select(node):
+            yield _raw(found, by_name), found, 0
+
     def _value(self, f: TField, node: Node, rec: Record) -> None:
-        empty: Node | None = None
+        empty: Anchor | None = None
         rejected = False
         if f.many:
             texts = [v for pick in f.picks for n in pick.select(node) if (v := _raw(n, f.by_name))]
@@ -162,17 +171,20 @@ class TreeRun:
                 return
         else:
             for pick in f.picks:
-                for found in pick.select(node):
-                    raw = _raw(found, f.by_name)
+                for raw, found, element in self.found(pick, node, f.by_name):
                     if not raw:
                         empty = empty or found
                         continue
-                    value = raw if f.convert is None else f.convert(self, raw, found, 0)
+                    value = raw if f.convert is None else f.convert(self, raw, found, element)
                     if value is None:  # rejected, and reported by the converter
                         rejected = True
                         continue
                     rec.values[f.name] = value
                     return
+        if f.default is not None and not rejected:
+            value = f.default if f.convert is None else f.convert(self, f.default, node, 0)
+            if value is not None:
+                rec.values[f.name] = value
         if not f.required or rejected:
             return
         if empty is not None:

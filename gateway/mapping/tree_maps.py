@@ -3,6 +3,7 @@
     edi_maps/cxml/<Request>/<family>.yaml             a cXML request map (`versions: ["1.2"]`)
     edi_maps/cxml/<Request>/overrides/<name>.yaml     a partner patch, named in PartnerConfig.maps
     edi_maps/json/<kind>/<name>.yaml                  a JSON map, named by a portal or REST channel
+    edi_maps/edifact/<MESSAGE>/<directory>.yaml       an EDIFACT message map (see `edifact_maps.py`)
     <map>.cases/                                      input (.xml, .in.json) / expected (.json) pairs
 
 `MapRegistry.load` hands every YAML whose `format` is cxml or json to `TreeMaps`, which validates
@@ -22,12 +23,13 @@ from gateway.errors import MappingError, NoMapError
 from gateway.formats.cxml.model import Envelope
 from gateway.formats.issues import Location
 from gateway.formats.tree import Node
+from gateway.mapping.edifact_maps import EdifactMaps
 from gateway.mapping.targets import TREE_BUILDERS, TREE_TARGETS, Build, DocumentFacts, MapContext, check_fit
 from gateway.mapping.targets.common import MappingResult
 from gateway.mapping.tree_engine import TreeProgram, TreeRun, compile_document
 from gateway.mapping.tree_spec import CxmlMapSpec, DocumentSpec, JsonMapSpec, TreePath, parse_path
 
-TREE_FORMATS = frozenset({"cxml", "json"})
+TREE_FORMATS = frozenset({"cxml", "json", "edifact"})
 Merge = Callable[[Mapping[str, Any], Mapping[str, Any]], dict[str, Any]]
 
 
@@ -79,6 +81,14 @@ class TreeMaps:
         self._json: dict[str, CompiledJson] = {}
         self._index: dict[tuple[str, str], str] = {}
         self._cache: dict[tuple[str, str | None], CompiledTree] = {}
+        self.edifact = EdifactMaps(
+            {k: v for k, v in raw.items() if k.startswith("edifact/")},
+            {k: v for k, v in overrides.items() if k.startswith("edifact/")},
+            merge,
+        )
+        raw = {k: v for k, v in raw.items() if not k.startswith("edifact/")}
+        overrides = {k: v for k, v in overrides.items() if not k.startswith("edifact/")}
+        self._raw, self._overrides = raw, overrides
         for key, data in raw.items():
             if data.get("format") == "json":
                 self._json[key] = _compile_json(key, data)
@@ -101,7 +111,7 @@ class TreeMaps:
                     self._variant(key, rel)
 
     def map_keys(self) -> list[str]:
-        return sorted([*self._cxml, *self._json])
+        return sorted([*self._cxml, *self._json, *self.edifact.map_keys()])
 
     def cxml(
         self, doctype: str, family: str, partner_overrides: Mapping[str, str] | None = None

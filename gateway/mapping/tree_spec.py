@@ -14,7 +14,8 @@ A *path* picks nodes from a context node (see `gateway.formats.tree` for what th
     *                                       any child element or member
 
 A field lists one or more paths in priority order: the first path that yields a non-empty value
-wins (`many: true` collects every value of every path). `as:` converts (str, decimal, int, date,
+wins (`many: true` collects every value of every path; `default:` gives the text used when none
+does). `as:` converts (str, decimal, int, date,
 datetime; dates are ISO 8601), `code:` looks the value up in a code table, `take: name` yields
 the matched node's name instead of its text (which attribute was present, say), and `required`
 makes a missing value an error. A loop names its nodes with `each` and holds fields and loops.
@@ -198,6 +199,7 @@ class TreeFieldSpec(Spec):
     many: bool = False
     take: Literal["text", "name"] = "text"
     severity: Literal["error", "warning"] | None = None
+    default: str | None = None  # the text used when no path finds a value (EDIFACT's implied units)
 
     @model_validator(mode="before")
     @classmethod
@@ -223,6 +225,8 @@ class TreeFieldSpec(Spec):
             raise ValueError("a field with a code table converts with the table, not `as`")
         if self.many and (self.code is not None or self.conversion != "str"):
             raise ValueError("a `many` field collects texts: no `as` and no code table")
+        if self.default is not None and (self.many or self.required):
+            raise ValueError("a field with a default is neither `many` nor `required`")
         return self
 
 

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from gateway.channels.filedrop import mailbox_for
 from gateway.errors import DeliveryError, GatewayError, PartnerConfigError
+from gateway.formats.edifact import model as edifact
 from gateway.kit import logs, metrics, tracing
 from gateway.partners.model import PartnerConfig
 from gateway.pipeline.retry import RetryPolicy, describe, rng_for
@@ -63,7 +64,8 @@ class Transport(Protocol):
 
 class FileDropTransport:
     """The partner's file drop outbox (atomic write: temporary name, fsync, rename). The file is
-    the message's content as UTF-8, under the name `queue_filedrop` planned (`message.path`)."""
+    the message's content as UTF-8 (EDIFACT: in the repertoire its UNB declares), under the name
+    `queue_filedrop` planned (`message.path`)."""
 
     name = "filedrop"
 
@@ -75,10 +77,17 @@ class FileDropTransport:
             Path(message.path).name if message.path else f"{message.kind}_{message.interchange_control}.edi"
         )
         try:
-            path = box.deliver(name, message.content.encode("utf-8"))
+            path = box.deliver(name, content_bytes(message))
         except OSError as error:
             raise DeliveryError(f"file drop {box.outbox}: {error}", retryable=True) from error
         return Sent(str(path), db.OutboundStatus.WRITTEN)
+
+
+def content_bytes(message: db.OutboundMessage) -> bytes:
+    """The bytes of a recorded message: UTF-8, or for EDIFACT the repertoire its UNB declares."""
+    if message.format == "edifact":
+        return edifact.encode(message.content, edifact.syntax_of(message.content))
+    return message.content.encode("utf-8")
 
 
 _TRANSPORTS: dict[str, Transport] = {"filedrop": FileDropTransport()}

@@ -30,6 +30,7 @@ from gateway.pipeline import translate
 from gateway.pipeline.intake import IntakeRun, Reader
 from gateway.pipeline.intake import api as api_intake
 from gateway.pipeline.intake import cxml as cxml_intake
+from gateway.pipeline.intake import edifact as edifact_intake
 from gateway.pipeline.intake import json_payload as json_intake
 from gateway.pipeline.intake import x12 as x12_intake
 from gateway.pipeline.reports import DocumentReport, ReceiptReport
@@ -46,6 +47,7 @@ BUSY = "busy"  # the report status when another transaction holds the receipt
 # One reader per format the gateway reads; a format without one is refused as unsupported.
 READERS: Mapping[detect.Format, Reader] = {
     detect.Format.X12: x12_intake.read,
+    detect.Format.EDIFACT: edifact_intake.read,
     detect.Format.CXML: cxml_intake.read,
     detect.Format.JSON: json_intake.read,
 }

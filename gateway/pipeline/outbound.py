@@ -24,9 +24,17 @@ from sqlalchemy.orm import Session
 
 from gateway import canonical
 from gateway.errors import PartnerConfigError
+from gateway.formats.edifact import model as edifact
+from gateway.formats.edifact import writer as edifact_writer
 from gateway.formats.x12 import model as x12
 from gateway.formats.x12 import writer
-from gateway.mapping import Party, purchase_order_change, purchase_order_change_to_860, purchase_order_to_850
+from gateway.mapping import (
+    Party,
+    edifact_order,
+    purchase_order_change,
+    purchase_order_change_to_860,
+    purchase_order_to_850,
+)
 from gateway.partners.model import PartnerConfig
 from gateway.pipeline import as2_outbound, cxml_orders, delivery
 from gateway.pipeline.runtime import Runtime
@@ -61,6 +69,35 @@ def x12_envelope(rt: Runtime, partner: PartnerConfig, *, ack_requested: bool) ->
     )
 
 
+def edifact_envelope(
+    rt: Runtime, partner: PartnerConfig, *, ack_request: bool
+) -> edifact_writer.WriterEnvelope:
+    """Our UNB identity as sender, the partner's as recipient, in its syntax and service characters."""
+    if partner.edifact is None:
+        raise PartnerConfigError(f"partner {partner.id} has no edifact settings")
+    cfg, me = partner.edifact, rt.settings.buyer
+    d = cfg.delimiters
+    return edifact_writer.WriterEnvelope(
+        sender_id=me.unb_id,
+        sender_qualifier=me.unb_qualifier,
+        recipient_id=cfg.unb_id,
+        recipient_qualifier=cfg.unb_qualifier or "",
+        syntax=cfg.syntax,
+        syntax_version=cfg.syntax_version,
+        chars=edifact.ServiceChars(
+            component=d.component,
+            element=d.element,
+            decimal=d.decimal,
+            release=d.release,
+            repetition=d.repetition,
+            segment=d.segment,
+        ),
+        write_una=cfg.write_una,
+        ack_request=ack_request,
+        test=partner.mode == "test",
+    )
+
+
 def deliver_x12(
     session: Session,
     rt: Runtime,
@@ -77,21 +114,82 @@ def deliver_x12(
     numbers = ControlNumberRepository(session)
     isa = numbers.allocate(partner.id, db.ControlKind.ISA)[0]
     gs = numbers.allocate(partner.id, db.ControlKind.GS)[0] if group else 0
-    content = render(isa, gs)
+    return _record_and_hand_over(
+        session,
+        rt,
+        partner,
+        kind=kind,
+        format="x12",
+        content=render(isa, gs),
+        interchange_control=f"{isa:09d}",
+        group_control=str(gs) if group else None,
+        set_controls=set_controls,
+        content_type=X12_CONTENT_TYPE,
+        now=now,
+    )
+
+
+def deliver_edifact(
+    session: Session,
+    rt: Runtime,
+    partner: PartnerConfig,
+    *,
+    kind: str,
+    now: dt.datetime,
+    render: Callable[[str], str],
+    awaits_contrl: bool = False,
+    message_refs: tuple[str, ...] = (),
+) -> db.OutboundMessage:
+    """Allocate UNB 0020, render and record the interchange, and hand it to the partner's transport.
+
+    An interchange that asks for a CONTRL (`awaits_contrl`) is recorded with its UNB 0020 as the
+    group control too: the CONTRL's UCI names it, and that is how the answer finds it."""
+    unb = f"{ControlNumberRepository(session).allocate(partner.id, db.ControlKind.UNB)[0]:09d}"
+    return _record_and_hand_over(
+        session,
+        rt,
+        partner,
+        kind=kind,
+        format="edifact",
+        content=render(unb),
+        interchange_control=unb,
+        group_control=unb if awaits_contrl else None,
+        set_controls=message_refs,
+        content_type=EDIFACT_CONTENT_TYPE,
+        now=now,
+    )
+
+
+def _record_and_hand_over(
+    session: Session,
+    rt: Runtime,
+    partner: PartnerConfig,
+    *,
+    kind: str,
+    format: str,
+    content: str,
+    interchange_control: str,
+    group_control: str | None,
+    set_controls: tuple[str, ...],
+    content_type: str,
+    now: dt.datetime,
+) -> db.OutboundMessage:
+    """Record an outbound message (status written) and hand it to the partner's transport (in the
+    bytes `delivery.content_bytes` gives)."""
     message = OutboundMessageRepository(session).add(
         id=str(uuid.uuid4()),
         partner_id=partner.id,
         kind=kind,
-        format="x12",
+        format=format,
         content=content,
-        interchange_control=f"{isa:09d}",
-        group_control=str(gs) if group else None,
+        interchange_control=interchange_control,
+        group_control=group_control,
         set_controls=set_controls,
         status=db.OutboundStatus.WRITTEN,
         at=now,
     )
-    name = f"{kind.replace('+', '-')}_{isa:09d}.edi"
-    hand_over(session, rt, partner, message, Outgoing(name, content.encode("utf-8"), X12_CONTENT_TYPE))
+    name = f"{kind.replace('+', '-')}_{interchange_control}.edi"
+    hand_over(session, rt, partner, message, Outgoing(name, delivery.content_bytes(message), content_type))
     return message
 
 
@@ -154,6 +252,11 @@ def send_purchase_order(
         return None
     if partner.outbound_format == "cxml":
         return cxml_orders.send_order(session, rt, partner, po)
+    if partner.outbound_format == "edifact":
+        message = send_orders(session, rt, partner, po)
+        orders = PurchaseOrderRepository(session)
+        orders.mark_sent(orders.require(po.po_number, partner_id=po.partner_id).id, at=rt.clock.now())
+        return message
     if partner.x12 is None:
         raise PartnerConfigError(f"partner {partner.id} has no x12 settings to send an 850")
     version = partner.x12.version
@@ -185,6 +288,8 @@ def send_purchase_order_change(
         return None
     if partner.outbound_format == "cxml":  # cXML updates carry the whole order again
         return cxml_orders.send_order(session, rt, partner, after, operation="update")
+    if partner.outbound_format == "edifact":  # a revision goes out whole, as an ORDERS that replaces
+        return send_orders(session, rt, partner, after)
     if partner.x12 is None:
         raise PartnerConfigError(f"partner {partner.id} has no x12 settings to send a PO change")
     if partner.x12.po_changes == "850":
@@ -202,6 +307,51 @@ def send_purchase_order_change(
         map=rt.maps.outbound("x12", "860", version),
     )
     return _send_set(session, rt, partner, set_id="860", functional_id="PC", body=body)
+
+
+def send_orders(
+    session: Session, rt: Runtime, partner: PartnerConfig, po: canonical.PurchaseOrder
+) -> db.OutboundMessage:
+    """The PO as one ORDERS in its own interchange (asking for a CONTRL when the partner's
+    `edifact.request_contrl` says so), to the partner's transport."""
+    cfg = partner.edifact
+    if cfg is None:
+        raise PartnerConfigError(f"partner {partner.id} has no edifact settings to send an ORDERS")
+    me = rt.settings.buyer
+    body = edifact_order.purchase_order_to_orders(
+        po,
+        buyer=edifact_order.OrderParty(me.unb_id, me.name),
+        supplier=edifact_order.OrderParty(
+            cfg.unb_id, partner.name, "9" if cfg.unb_qualifier == "14" else "92"
+        ),
+    )
+    reference = str(ControlNumberRepository(session).allocate(partner.id, db.ControlKind.UNH)[0])
+    message = edifact_writer.MessageToWrite(
+        reference=reference,
+        type="ORDERS",
+        version=cfg.directory[0],
+        release=cfg.directory[1:],
+        association=cfg.association or "",
+        body=body,
+    )
+    envelope = edifact_envelope(rt, partner, ack_request=cfg.request_contrl)
+    now = rt.clock.now()
+
+    def render(unb: str) -> str:
+        return edifact_writer.write_interchange(
+            envelope, control_reference=unb, messages=[message], prepared_at=now, line_break="\n"
+        )
+
+    return deliver_edifact(
+        session,
+        rt,
+        partner,
+        kind="ORDERS",
+        now=now,
+        render=render,
+        awaits_contrl=cfg.request_contrl,
+        message_refs=(reference,),
+    )
 
 
 def _send_set(

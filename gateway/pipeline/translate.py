@@ -276,6 +276,13 @@ def cxml_documents(source: BinaryIO, ctx: TranslateContext) -> Iterator[Translat
     return tree_translate.cxml_documents(source, ctx)
 
 
+def edifact_documents(source: BinaryIO, ctx: TranslateContext) -> Iterator[Translated]:
+    """UN/EDIFACT (see `edifact_translate.py`, which builds on this module's types)."""
+    from gateway.pipeline import edifact_translate
+
+    return edifact_translate.edifact_documents(source, ctx)
+
+
 def json_documents(source: BinaryIO, ctx: TranslateContext) -> Iterator[Translated]:
     """JSON payloads, read with the forced partner's map (see `tree_translate.py`)."""
     from gateway.pipeline import tree_translate
@@ -286,6 +293,7 @@ def json_documents(source: BinaryIO, ctx: TranslateContext) -> Iterator[Translat
 # One translator per format the gateway reads (the CLI's `translate` and `partners test` use these).
 TRANSLATORS: Mapping[detect.Format, Translator] = {
     detect.Format.X12: x12_documents,
+    detect.Format.EDIFACT: edifact_documents,
     detect.Format.CXML: cxml_documents,
     detect.Format.JSON: json_documents,
 }

@@ -110,12 +110,15 @@ def test_erp_import_then_ingest_json_reports_the_receipts(cli: CliRunner, tmp_pa
         "4500004001",
         "4500004002",
         "4500004003",
+        "4500005001",
     ]
-    # An 850 to each X12 supplier; the cXML supplier has no order_url, the others read orders by API.
+    # An 850 to each X12 supplier and an ORDERS to the EDIFACT one; the cXML supplier has no
+    # order_url, the others read orders by API.
     assert sorted(p for _, p, _ in report["sent"]) == [
         "acme-fasteners",
         "borealis-plastics",
         "cascade-electronics",
+        "rheinwerk-bearings",
     ]
     assert report["production_orders"] == ["MO-70001", "MO-70002"]
     for _po, partner, path in report["sent"]:
@@ -136,7 +139,7 @@ def test_erp_import_prints_a_summary(cli: CliRunner) -> None:
     result = invoke(cli, "erp", "import", str(SAMPLES / "erp" / "orders.json"))
 
     assert result.exit_code == 0, result.stderr
-    assert "imported 6 purchase orders and 2 production orders" in result.stdout
+    assert "imported 7 purchase orders and 2 production orders" in result.stdout
 
 
 def test_ingest_of_an_unreadable_file_exits_1(cli: CliRunner, tmp_path: Path) -> None:
@@ -151,7 +154,7 @@ def test_ingest_of_an_unreadable_file_exits_1(cli: CliRunner, tmp_path: Path) ->
     assert "segment 1 (ISA)" in receipt["error"]
 
 
-def test_demo_without_serving_prints_the_fifteen_open_exceptions(cli: CliRunner, tmp_path: Path) -> None:
+def test_demo_without_serving_prints_the_seventeen_open_exceptions(cli: CliRunner, tmp_path: Path) -> None:
     # The demo reads ./samples (relative to the working directory, as `make demo` runs it).
     (tmp_path / "samples").symlink_to(SAMPLES, target_is_directory=True)
 
@@ -159,9 +162,10 @@ def test_demo_without_serving_prints_the_fifteen_open_exceptions(cli: CliRunner,
 
     assert result.exit_code == 0, result.stderr
     out = result.stdout
-    # The eleven of the X12 samples, and one each from the cXML, portal, partner-API and AS2 samples.
-    assert "Open exceptions (15)" in out
-    table = out[out.index("Open exceptions (15)") :]
+    # The eleven of the X12 samples, one each from the cXML, portal, partner-API and AS2 samples, and
+    # the EDIFACT partner's two (quantity short, date late).
+    assert "Open exceptions (17)" in out
+    table = out[out.index("Open exceptions (17)") :]
     for kind in OPEN_TYPES:
         assert kind in table, kind
     assert (tmp_path / "var" / "gateway.db").is_file()
@@ -186,4 +190,4 @@ def test_partners_validate_exits_0(cli: CliRunner) -> None:
     result = invoke(cli, "partners", "validate")
 
     assert result.exit_code == 0, result.stderr
-    assert "7 partners valid" in result.stdout
+    assert "8 partners valid" in result.stdout

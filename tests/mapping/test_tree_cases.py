@@ -7,6 +7,8 @@
   the folder names; the kind is the one the case name starts with (`<kind>.<rest>.in.json`, as the
   REST poller names its resource) or the first whose `when` holds. Each document of the payload
   gets its own document id.
+- `edifact/<MESSAGE>/<directory>.cases/<name>.edi` beside `<name>.json`: every message of the
+  interchange is read (envelope checks included) and mapped with the map the case sits beside.
 
 `pytest --update-golden` rewrites the expected JSON.
 """
@@ -22,11 +24,15 @@ from gateway import mapping
 from gateway.formats import tree
 from gateway.formats.cxml.model import read_envelope, version_family
 from gateway.formats.cxml.parser import parse
+from gateway.formats.edifact import model as edifact
+from gateway.formats.edifact import reader as edifact_reader
 from gateway.formats.issues import Location
+from gateway.mapping.edifact_maps import apply_edifact
 
 MAPS = Path(__file__).resolve().parents[2] / "edi_maps"
 CXML_CASES = sorted(MAPS.glob("cxml/**/*.cases/*.xml"))
 JSON_CASES = sorted(MAPS.glob("json/**/*.cases/*.in.json"))
+EDIFACT_CASES = sorted(MAPS.glob("edifact/**/*.cases/*.edi"))
 
 
 def render_cxml(case: Path, registry: mapping.MapRegistry) -> dict[str, list[object]]:
@@ -69,6 +75,24 @@ def render_json(case: Path, registry: mapping.MapRegistry) -> dict[str, list[obj
     return out
 
 
+def render_edifact(case: Path, registry: mapping.MapRegistry) -> dict[str, list[object]]:
+    map_key = case.parent.relative_to(MAPS).as_posix().removesuffix(".cases") + ".yaml"
+    out: dict[str, list[object]] = {"events": [], "issues": []}
+    for item in edifact_reader.read(case.read_bytes(), file_name=case.name):
+        if isinstance(item, edifact.Message):
+            compiled = registry.trees.edifact.resolve(item.id.type, item.id.directory)
+            assert compiled.key == map_key
+            ctx = mapping.MapContext(
+                partner_id="acme", document_id=f"{case.stem}:{item.reference}", file=case.name
+            )
+            result = apply_edifact(compiled, item, ctx)
+            out["events"] += [e.model_dump(mode="json") for e in result.events]
+            out["issues"] += [i.as_dict() for i in (*item.issues, *result.issues)]
+        elif isinstance(item, edifact.GroupClosed | edifact.InterchangeClosed):
+            out["issues"] += [i.as_dict() for i in item.issues]
+    return out
+
+
 @pytest.fixture(scope="module")
 def registry() -> mapping.MapRegistry:
     return mapping.MapRegistry.load(MAPS)
@@ -78,13 +102,15 @@ def test_every_tree_map_and_override_has_cases_beside_it(registry: mapping.MapRe
     maps = [MAPS / key for key in registry.trees.map_keys()] + sorted(MAPS.glob("cxml/*/overrides/*.yaml"))
     assert maps
     for path in maps:
-        inputs = [*path.with_suffix(".cases").glob("*.xml"), *path.with_suffix(".cases").glob("*.in.json")]
+        cases = path.with_suffix(".cases")
+        inputs = [*cases.glob("*.xml"), *cases.glob("*.in.json"), *cases.glob("*.edi")]
         assert inputs, f"{path.relative_to(MAPS)} has no cases"
 
 
 def check(case: Path, actual: dict[str, list[object]], update_golden: bool) -> None:
     text = json.dumps(actual, sort_keys=True, indent=2) + "\n"
-    expected_path = case.parent / (case.name.removesuffix(".in.json").removesuffix(".xml") + ".json")
+    stem = case.name.removesuffix(".in.json").removesuffix(".xml").removesuffix(".edi")
+    expected_path = case.parent / (stem + ".json")
     if update_golden or not expected_path.exists():
         expected_path.write_text(text, encoding="utf-8")
         if not update_golden:
@@ -104,3 +130,10 @@ def test_json_case_matches_expected_output(
     case: Path, registry: mapping.MapRegistry, update_golden: bool
 ) -> None:
     check(case, render_json(case, registry), update_golden)
+
+
+@pytest.mark.parametrize("case", EDIFACT_CASES, ids=[str(c.relative_to(MAPS)) for c in EDIFACT_CASES])
+def test_edifact_case_matches_expected_output(
+    case: Path, registry: mapping.MapRegistry, update_golden: bool
+) -> None:
+    check(case, render_edifact(case, registry), update_golden)

@@ -52,6 +52,7 @@ def test_loads_the_demo_partners(repo_root: Path) -> None:
         "elmfield-textiles",
         "fjord-metalworks",
         "northwind-metals",
+        "rheinwerk-bearings",
     ]
     acme, borealis, cascade, fjord = (
         registry.get(p)
@@ -70,7 +71,12 @@ def test_loads_the_demo_partners(repo_root: Path) -> None:
     assert borealis.x12.delimiters.repetition == "{"
     assert ItemXref(buyer_item="FST-1003", supplier_item="ACF-W8", upc="071234100309") in acme.items
     with_filedrop = [p.id for p in registry.all() if p.channels.filedrop is not None]
-    assert with_filedrop == ["acme-fasteners", "borealis-plastics", "cascade-electronics"]
+    assert with_filedrop == [
+        "acme-fasteners",
+        "borealis-plastics",
+        "cascade-electronics",
+        "rheinwerk-bearings",
+    ]
     assert fjord.channels.as2 is not None
     assert fjord.channels.outbound_transport == "as2"
 

@@ -12,6 +12,7 @@ import redis
 from sqlalchemy import select
 
 from gateway.kit.clock import FixedClock
+from gateway.pipeline.delivery import content_bytes
 from gateway.pipeline.runtime import Runtime, build_runtime
 from gateway.store import models as db
 from gateway.store.session import session_scope
@@ -94,7 +95,8 @@ def test_queued_receipts_wait_for_the_worker_and_then_match_the_inline_run(
         assert outcome(rt, queued_receipts) == expected
         assert statuses == {db.ReceiptStatus.PROCESSED}
         assert all(m.delivered_at is not None and m.status is not db.OutboundStatus.QUEUED for m in messages)
-        assert all(m.path is not None and Path(m.path).read_text() == m.content for m in messages)
+        # The bytes each message was written as (UTF-8; an EDIFACT one in its UNB's repertoire).
+        assert all(m.path is not None and Path(m.path).read_bytes() == content_bytes(m) for m in messages)
     finally:
         # arq's job and result keys are named by job id, not by the queue: remove ours.
         client = redis.Redis.from_url(redis_url)

@@ -163,7 +163,8 @@ def test_the_checker_notices_broken_counts_and_control_numbers() -> None:
 
 def test_there_are_an_855_an_856_and_a_997_for_each_x12_partner(registry: PartnerRegistry) -> None:
     names = {(p.parent.name, p.name.split("_")[0]) for p in X12_FILES}
-    file_drop = [c.id for c in registry.all() if c.channels.filedrop is not None]  # the demo's suppliers
+    # the demo's X12 suppliers (the EDIFACT one's samples: `test_the_edifact_samples_...`)
+    file_drop = [c.id for c in registry.all() if c.channels.filedrop is not None and c.x12 is not None]
     assert names == {(pid, doc) for pid in file_drop for doc in ("855", "856", "997")}
 
 
@@ -172,6 +173,7 @@ def test_every_other_partner_has_samples_for_its_channel(registry: PartnerRegist
         "cxml": {c.id for c in registry.all() if c.cxml is not None},
         "portal": {c.id for c in registry.all() if c.portal is not None},
         "rest": {c.id for c in registry.all() if c.channels.rest_poll is not None},
+        "edifact": {c.id for c in registry.all() if c.edifact is not None},
     }
     for folder, partners in speaking.items():
         have = {p.name for p in (SAMPLES / folder).iterdir() if any(p.iterdir())}
@@ -261,11 +263,12 @@ def test_orders_json_validates_against_the_canonical_models(
         "4500004001",  # cXML (dunmore-packaging)
         "4500004002",  # portal (elmfield-textiles)
         "4500004003",  # partner API (northwind-metals)
+        "4500005001",  # EDIFACT (rheinwerk-bearings)
     ]
     assert {po.partner_id for po in orders.values()} == {
         p.id
         for p in registry.all()
-        if p.channels.filedrop is not None or p.cxml or p.portal or p.channels.rest_poll
+        if p.channels.filedrop is not None or p.cxml or p.portal or p.channels.rest_poll or p.edifact
     }
     assert [p.order_id for p in production] == ["MO-70001", "MO-70002"]
 
@@ -311,7 +314,8 @@ def test_every_po_the_samples_name_exists_except_the_deliberately_unknown_one(
 
     assert set(named) - set(orders) == {DELIBERATELY_UNKNOWN_PO}
     assert named[DELIBERATELY_UNKNOWN_PO] == {"cascade-electronics"}
-    x12_orders = {n for n, po in orders.items() if not n.startswith("45000040")}  # 45000040xx: other channels
+    # 45000040xx: other channels; 45000050xx: EDIFACT
+    x12_orders = {n for n in orders if not n.startswith(("45000040", "45000050"))}
     assert x12_orders <= set(named)
     for po, partners in named.items():
         if po != DELIBERATELY_UNKNOWN_PO:
@@ -341,3 +345,29 @@ def test_the_gateway_reader_reads_each_sample_without_issues(path: Path) -> None
     issues = [issue for item in items for issue in getattr(item, "issues", ())]
     assert issues == []
     assert sum(1 for item in items if isinstance(item, TransactionSet)) == 1
+
+
+# ---------------------------------------------------------------- the EDIFACT samples
+
+
+EDIFACT_FILES = sorted((SAMPLES / "edifact").glob("*/*.edi"))
+
+
+@pytest.mark.parametrize("path", EDIFACT_FILES, ids=sample_id)
+def test_the_edifact_samples_trailers_add_up_and_they_come_from_their_partner(
+    path: Path, registry: PartnerRegistry
+) -> None:
+    # Independent of the reader: the samples use the default service characters and release no
+    # terminator, so splitting on "'" gives their segments.
+    segments = [s.strip().split("+") for s in path.read_text(encoding="latin-1").split("'") if s.strip()]
+    assert segments[0][0] == "UNA:"
+    unb, body, unz = segments[1], segments[2:-1], segments[-1]
+    partner = registry.get(path.parent.name)
+    assert partner.edifact is not None
+    assert unb[2] == f"{partner.edifact.unb_id}:{partner.edifact.unb_qualifier}"
+    me = BuyerIdentity()
+    assert unb[3] == f"{me.unb_id}:{me.unb_qualifier}"
+    assert (unz[0], unz[1], unz[2]) == ("UNZ", "1", unb[5])
+    assert (body[0][0], body[-1][0]) == ("UNH", "UNT")
+    assert body[-1][1:] == [str(len(body)), body[0][1]]
+    assert path.name == f"{body[0][2].split(':')[0]}_{unb[5]}.edi"

@@ -5,8 +5,8 @@
 - `POST /v1/supplier/commitments` (commitments:write) and `POST /v1/supplier/shipments`
   (shipments:write): JSON documents, through the same receipt, validation, version, duplicate and
   correlation path as EDI (`pipeline.supplier`).
-- `POST /v1/supplier/edi` and `POST /v1/edi` (edi:write): raw X12 in the body, for partners without
-  AS2; the answer carries the documents and the 997/999/TA1 written for them.
+- `POST /v1/supplier/edi` and `POST /v1/edi` (edi:write): raw X12 or EDIFACT in the body, for
+  partners without AS2; the answer carries the documents and the 997/999/TA1 or CONTRL written.
 - `GET /v1/supplier/exceptions` (exceptions:read), `.../{id}`; `GET /v1/supplier/documents/{id}`.
 
 The token's partner is the only partner: another partner's PO, exception or document answers 404,
@@ -388,7 +388,10 @@ def _upload(
 EDI_BODY = {
     "requestBody": {
         "required": True,
-        "description": "One file: X12 interchanges (ISA..IEA) as you would send them over AS2.",
+        "description": (
+            "One file: X12 interchanges (ISA..IEA) or UN/EDIFACT interchanges (UNA/UNB..UNZ) as you "
+            "would send them over AS2."
+        ),
         "content": {media: {"schema": {"type": "string", "format": "binary"}} for media in EDI_MEDIA_TYPES},
     }
 }
@@ -398,7 +401,7 @@ EDI_BODY = {
     "/edi",
     status_code=status.HTTP_201_CREATED,
     response_model=schemas.IntakeRead,
-    summary="Upload raw EDI (X12); the answer has the documents and the 997/999/TA1 written",
+    summary="Upload raw EDI (X12 or EDIFACT); the answer has the documents and the acks written",
     responses={**INTAKE_RESPONSES, **problems.responses(413, 415, 422)},
     openapi_extra=EDI_BODY,
 )
@@ -406,7 +409,7 @@ EDI_BODY = {
     "/v1/edi",
     status_code=status.HTTP_201_CREATED,
     response_model=schemas.IntakeRead,
-    summary="Upload raw EDI (X12) without AS2; the same as POST /v1/supplier/edi",
+    summary="Upload raw EDI (X12 or EDIFACT) without AS2; the same as POST /v1/supplier/edi",
     responses={**INTAKE_RESPONSES, **problems.responses(413, 415, 422)},
     openapi_extra=EDI_BODY,
 )

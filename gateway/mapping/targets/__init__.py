@@ -35,7 +35,12 @@ DRAFTERS: Mapping[str, Callable[[Build], Sequence[Draft]]] = {
 
 # Tree documents (cXML, JSON): commitments read the same record fields as from an 855; ship notices
 # list orders and items instead of an HL tree.
-TREE_TARGETS: Mapping[str, ModuleType] = {"commitment": commitment, "shipment": shipment_orders}
+# EDIFACT CONTRL reads into the 997's FunctionalAck.
+TREE_TARGETS: Mapping[str, ModuleType] = {
+    "commitment": commitment,
+    "shipment": shipment_orders,
+    "functional_ack": functional_ack,
+}
 TREE_BUILDERS: Mapping[str, Callable[[Build], Sequence[Event]]] = {
     name: module.build for name, module in TREE_TARGETS.items()
 }

@@ -5,7 +5,8 @@ Record shape (tree maps): header fields as for the 856 (`shipment_id`, `occurred
 through the `purpose` table, `ship_date`, `expected_delivery`, `carrier`, `tracking_number`, ...);
 an `order` loop (`po_number`) with a `line` loop (`line_number`, `quantity`, `unit`, `buyer_item`,
 `supplier_item`, `upc`, `lot`, `serials`, `sscc`); lines may also sit directly under the header
-with their own `po_number`; a `package` loop (`sscc`, `level`).
+with their own `po_number`; a `package` loop (`sscc`, `level`, `quantity`, and for a packing tree
+such as EDIFACT's CPS, the package's `id` and its `parent`'s id, from which `parent_sscc` is found).
 
 An order without lines means the whole order shipped (cXML ShipNoticePortion without
 ShipNoticeItem): its PO number goes into `complete_orders`, for intake to expand from the stored
@@ -63,15 +64,26 @@ def build(b: Build) -> list[canonical.Shipment]:
             ship_to=root.text("ship_to"),
             gross_weight=weight,
             weight_unit=root.text("weight_unit") if weight is not None else None,
-            packages=tuple(
-                canonical.Package(sscc=p.text("sscc"), level=p.text("level") or "pack")
-                for p in root.children("package")
-            ),
+            packages=_packages(root.children("package")),
             lines=() if purpose is canonical.ShipmentPurpose.DELETE else tuple(lines),
             complete_orders=() if purpose is canonical.ShipmentPurpose.DELETE else tuple(complete),
             version=b.stamp(occurred_at),
         )
     ]
+
+
+def _packages(records: list[Record]) -> tuple[canonical.Package, ...]:
+    """The packages, each with the SSCC of the package its `parent` id names (when it has one)."""
+    sscc_of = {pid: p.text("sscc") for p in records if (pid := p.text("id")) is not None}
+    return tuple(
+        canonical.Package(
+            sscc=p.text("sscc"),
+            level=p.text("level") or "pack",
+            parent_sscc=sscc_of.get(parent) if (parent := p.text("parent")) is not None else None,
+            quantity=p.integer("quantity") or 1,
+        )
+        for p in records
+    )
 
 
 def _line(b: Build, item: Record, po_number: str | None) -> canonical.ShipmentLine | None:

@@ -28,6 +28,8 @@ class ControlKind(StrEnum):
     ISA = "isa"  # ISA13, 9 digits
     GS = "gs"  # GS06, up to 9 digits
     ST = "st"  # ST02, 4 to 9 digits
+    UNB = "unb"  # UNB 0020, up to 14 characters (we write up to 9 digits)
+    UNH = "unh"  # UNH 0062, up to 14 characters
 
 
 class OutboxEvent(Base):
