@@ -18,10 +18,13 @@ from gateway.errors import FormatError, PartnerError
 from gateway.formats import detect
 from gateway.formats.cxml import model as cxml
 from gateway.formats.cxml import parser as cxml_parser
+from gateway.formats.edifact import model as edifact
+from gateway.formats.edifact import reader as edifact_reader
 from gateway.formats.x12 import model as x12
 from gateway.formats.x12 import reader as x12_reader
 from gateway.partners.model import PartnerConfig
 from gateway.partners.registry import PartnerRegistry
+from gateway.pipeline.edifact_translate import partner_for as edifact_partner_for
 from gateway.pipeline.translate import HEAD_BYTES, partner_for
 
 
@@ -47,6 +50,19 @@ def _x12(raw: bytes, partners: PartnerRegistry, file_name: str | None) -> Iterat
             yield f"interchange {header.control_number}", identity, config
 
 
+def _edifact(raw: bytes, partners: PartnerRegistry, file_name: str | None) -> Iterator[Named]:
+    for item in edifact_reader.read(io.BytesIO(raw), file_name=file_name):
+        if isinstance(item, edifact.InterchangeOpened):
+            header = item.header
+            config, _ = edifact_partner_for(header, partners, None)
+            identity = (
+                f"{header.sender_qualifier}:{header.sender_id}"
+                if header.sender_qualifier
+                else header.sender_id
+            )
+            yield f"interchange {header.control_reference}", identity, config
+
+
 def _cxml(raw: bytes, partners: PartnerRegistry, file_name: str | None) -> Iterator[Named]:
     envelope, _ = cxml.read_envelope(cxml_parser.parse(raw, file_name=file_name), file_name=file_name)
     for cred in (*envelope.from_, *envelope.sender):
@@ -60,6 +76,7 @@ def _cxml(raw: bytes, partners: PartnerRegistry, file_name: str | None) -> Itera
 # The formats whose envelopes name a sender (JSON payloads come through channels of their own).
 READERS: Mapping[detect.Format, SenderReader] = {
     detect.Format.X12: _x12,
+    detect.Format.EDIFACT: _edifact,
     detect.Format.CXML: _cxml,
 }
 

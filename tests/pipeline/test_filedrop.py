@@ -20,7 +20,7 @@ from gateway.pipeline import filedrop
 from gateway.pipeline.runtime import Runtime, build_runtime
 from gateway.store import models as db
 from gateway.store.session import session_scope
-from tests.pipeline.support import NOW, sample, settings_for
+from tests.pipeline.support import NOW, SAMPLES, sample, settings_for
 
 ACME = "acme-fasteners"
 
@@ -132,6 +132,20 @@ def test_a_file_naming_another_partner_as_sender_is_refused_unprocessed(runtime:
     assert "receipt: none" in moved.with_name(moved.name + ".reason.txt").read_text()
     assert receipts(runtime) == []
     assert names(box.outbox) == []
+
+
+def test_an_edifact_file_naming_another_partner_is_refused_unprocessed(runtime: Runtime) -> None:
+    box = inbox(runtime)
+    desadv = (SAMPLES / "edifact" / "rheinwerk-bearings" / "DESADV_RW0000103.edi").read_bytes()
+    drop(box, "DESADV_misrouted.edi", desadv)
+
+    (pickup,) = filedrop.sweep(runtime).pickups
+
+    assert pickup.outcome == "error"
+    assert pickup.reason is not None
+    assert pickup.reason.startswith("sender mismatch: interchange RW0000103 names 14:4012345000016")
+    assert Path(pickup.path).read_bytes() == desadv
+    assert receipts(runtime) == []
 
 
 def test_partial_files_are_left_alone(runtime: Runtime) -> None:

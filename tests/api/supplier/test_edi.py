@@ -3,9 +3,12 @@ the answer has the documents and the 997 written for them."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 
+from gateway.kit import ids
 from gateway.pipeline.runtime import Runtime
 from gateway.store import repositories as repo
 from gateway.store.session import session_scope
@@ -13,6 +16,8 @@ from tests.api.auth import Tokens
 from tests.api.problem import assert_problem
 from tests.api.supplier_builders import import_order, x12_855
 from tests.api.tenants import Tenants
+
+REPO = Path(__file__).resolve().parents[3]
 
 pytestmark = pytest.mark.anyio
 
@@ -75,6 +80,20 @@ async def test_an_interchange_naming_another_partner_as_sender_is_refused_and_ch
         "lines"
     ][0]
     assert line["ack_status"] is None
+
+
+@pytest.mark.parametrize("sample", ["ORDRSP_RW0000102.edi", "DESADV_RW0000103.edi"])
+async def test_an_edifact_interchange_naming_another_partner_is_refused_and_nothing_is_stored(
+    supplier_a: httpx.AsyncClient, runtime: Runtime, sample: str
+) -> None:
+    raw = (REPO / "samples" / "edifact" / "rheinwerk-bearings" / sample).read_bytes()
+
+    response = await supplier_a.post("/v1/edi", content=raw, headers={"content-type": "application/edifact"})
+
+    body = assert_problem(response, 422, type_="/problems/sender-mismatch")
+    assert "names 14:4012345000016 as its sender" in body["detail"]
+    with session_scope(runtime.sessionmaker) as session:
+        assert repo.ReceiptRepository(session).find_by_sha256(ids.sha256_hex(raw)) is None
 
 
 async def test_an_855_for_another_partners_po_under_ones_own_identity_is_an_unknown_po(
