@@ -1,7 +1,8 @@
 """Onboarding by config alone, on the real app and database (SQLite and PostgreSQL): a supplier that
 did not exist is added by writing one partner file (and its secret files), the running app reads it
-on `POST /v1/admin/partners/reload`, and from then on its signed portal webhook and its cXML ship
-notice are accepted and correlated with its purchase order. No code, no restart.
+on `POST /v1/admin/partners/reload`, and from then on its signed portal webhook, its cXML ship
+notice and the EDIFACT DESADV it drops in its file-drop inbox are accepted and correlated with its
+purchase order. No code, no restart.
 
 The partner's quirk (it ships in cases of 12) lives in its file as a unit conversion.
 """
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +21,9 @@ import httpx
 import pytest
 import yaml
 
+from gateway.channels import filedrop as filedrop_channel
 from gateway.channels.webhook_out import sign
+from gateway.pipeline import filedrop
 from gateway.pipeline.runtime import Runtime
 from tests.api.builders import AT
 from tests.api.tenants import Tenants
@@ -35,6 +40,7 @@ class NewSupplier:
     partner_id: str
     duns: str  # its cXML From credential
     account: str  # its SupplyHub account
+    gln: str  # its UNB sender id (qualifier 14)
     po_number: str
 
 
@@ -45,6 +51,7 @@ def supplier(tenants: Tenants) -> NewSupplier:
         partner_id=unique_id("harbor-castings"),
         duns=f"77{suffix}",
         account=f"HC-{suffix}",
+        gln=f"40{int(suffix, 16) % 10**11:011d}",
         po_number=unique_id("PO"),
     )
 
@@ -67,6 +74,8 @@ def write_partner_file(partners_dir: Path, s: NewSupplier) -> Path:
             "identity": s.duns,
             "shared_secret": f"file:secrets/{s.partner_id}.shared-secret",
         },
+        "edifact": {"unb_id": s.gln, "unb_qualifier": "14", "contrl": "on_request"},
+        "channels": {"filedrop": {"root": f"filedrop/{s.partner_id}"}},
         "portal": {
             "portal": "supplyhub",
             "account": s.account,
@@ -181,6 +190,32 @@ def ship_notice(s: NewSupplier, *, secret: str = SHARED_SECRET) -> bytes:
 </cXML>""".encode()
 
 
+def desadv(s: NewSupplier) -> bytes:
+    """An EDIFACT DESADV (D96A) for line 2: one pallet (SSCC), 48 EA, asking for a CONTRL."""
+    ref = s.po_number[-8:].upper()
+    segments = [
+        "UNA:+.? '",
+        f"UNB+UNOC:3+{s.gln}:14+GATEWAYBUYER:ZZZ+260317:0900+HC{ref}++++1'",
+        "UNH+1+DESADV:D:96A:UN'",
+        f"BGM+351+HC-DN-{ref}+9'",
+        "DTM+137:202603170900:203'",
+        "DTM+11:20260317:102'",
+        "DTM+17:20260319:102'",
+        f"RFF+ON:{s.po_number}'",
+        "CPS+1'",
+        "PAC+1++201'",
+        "GIN+BJ+340123450000009991'",
+        "LIN+1'",
+        "PIA+1+HC-FLG-40:SA'",
+        "QTY+12:48:EA'",
+        f"RFF+ON:{s.po_number}:2'",
+        "CNT+2:1'",
+        "UNT+15+1'",
+        f"UNZ+1+HC{ref}'",
+    ]
+    return "\n".join(segments).encode()
+
+
 def cxml_status(response: httpx.Response) -> str:
     from gateway.formats.cxml.model import read_envelope
     from gateway.formats.cxml.parser import parse
@@ -228,6 +263,14 @@ async def test_a_supplier_added_by_one_partner_file_is_accepted_and_correlated_a
     shipped = await anonymous.post("/cxml", content=ship_notice(supplier))
     assert cxml_status(shipped) == "200", shipped.text
 
+    # Its DESADV lands in its new file-drop inbox and is picked up as `gateway channels run` does.
+    box = filedrop_channel.mailbox_for(runtime.settings.data_dir, f"filedrop/{supplier.partner_id}").ensure()
+    (box.inbox / "DESADV.edi").write_bytes(desadv(supplier))
+    os.utime(box.inbox / "DESADV.edi", (time.time() - 60, time.time() - 60))
+    (pickup,) = filedrop.sweep(runtime, partner_id=supplier.partner_id).pickups
+    assert pickup.outcome == "archived", pickup.reason
+    assert [p.name for p in box.outbox.iterdir()] != []  # the CONTRL it asked for
+
     po = (await client.get(f"/v1/purchase-orders/{supplier.po_number}")).json()
     lines = {
         ln["line_number"]: (ln["ack_status"], ln["committed_quantity"], ln["shipped_quantity"])
@@ -235,10 +278,11 @@ async def test_a_supplier_added_by_one_partner_file_is_accepted_and_correlated_a
     }
     assert lines == {
         "1": ("accepted", "120.0000", "120.0000"),
-        "2": ("accepted", "48.0000", "0.0000"),
+        "2": ("accepted", "48.0000", "48.0000"),
     }
     documents = (await client.get("/v1/documents", params={"partner_id": supplier.partner_id})).json()
     assert sorted((d["doc_type"], d["status"]) for d in documents["items"]) == [
+        ("DESADV", "correlated"),
         ("ShipNoticeRequest", "correlated"),
         ("confirmation", "correlated"),
     ]
