@@ -125,6 +125,12 @@ async def test_a_config_reload_is_recorded_and_an_empty_replay_is_refused(client
     assert entry["actor"].startswith("api:")
     assert entry["actor"].endswith("(ops)")  # the client, and the person it names
     assert_problem(await client.post("/v1/replays", json={}), 422)
+    # A time range is ISO 8601 text with its offset, never a Unix time.
+    for since in (1735689600, "1735689600", "2025-01-01T00:00:00"):
+        refused = assert_problem(
+            await client.post("/v1/replays", json={"partner_id": "acme-fasteners", "since": since}), 422
+        )
+        assert refused["errors"][0]["loc"][-1] == "since"
 
 
 async def test_a_replay_preview_of_a_processed_receipt_changes_nothing(

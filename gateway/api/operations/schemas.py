@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from gateway.api.params import KEY_PATTERN, Key
+from gateway.api.params import KEY_PATTERN, IsoDatetime, Key
 from gateway.store import models as db
 
 # Who a person is, as the caller names them (printable, like every key).
@@ -75,8 +75,8 @@ class ReplayCreate(BaseModel):
     receipt_ids: list[Key] = Field(default_factory=list, max_length=1000)
     document_ids: list[Key] = Field(default_factory=list, max_length=1000)
     partner_id: Key | None = None
-    since: AwareDatetime | None = None
-    until: AwareDatetime | None = None
+    since: IsoDatetime | None = None
+    until: IsoDatetime | None = None
     dead_letters: bool = False
     apply: bool = False
     actor: Actor = "api"
