@@ -123,6 +123,9 @@ def _process_stored(session: Session, rt: Runtime, receipt: db.Receipt) -> Recei
     input, which `process_receipt` records as such), only the processing is rolled back: the receipt
     commits as `received`, its failed attempt counted, and the recovery sweep retries it until it is
     processed or dead-lettered. A database that cannot be reached rolls everything back (503)."""
+    # The receipt's row is written first, in the caller's transaction (flushing begins it when
+    # nothing has yet), so the savepoint below is nested in it and rolls back the processing alone.
+    session.flush()
     try:
         with session.begin_nested():
             return ingest.process_receipt(session, rt, receipt.id)

@@ -321,6 +321,8 @@ class Enqueuer:
         pending.append((name, args, key))
 
     def _flush_pending(self, session: orm.Session) -> None:
+        if session.in_nested_transaction():
+            return  # a SAVEPOINT released (SQLAlchemy fires after_commit for it too): not committed yet
         pending: list[tuple[str, tuple[str, ...], str | None]] = session.info.get(_PENDING, [])
         jobs, pending[:] = list(pending), []
         for name, args, key in jobs:

@@ -96,6 +96,22 @@ def test_enqueue_after_commit_waits_for_the_commit_and_drops_the_job_on_rollback
     remove_receipt(session_factory, "r-next")
 
 
+def test_a_job_queued_inside_a_savepoint_waits_for_the_outer_commit(
+    db_url: str, session_factory: sessionmaker[Session]
+) -> None:
+    jobs = enqueue.Enqueuer.from_settings(Settings(database_url=db_url), session_factory)
+    with session_factory() as session:
+        repo.ReceiptRepository(session).add(id="r-nested", channel="file", raw=b"n", received_at=T0)
+        session.flush()
+        with session.begin_nested():
+            jobs.enqueue_after_commit(session, "test.mark_processed", "r-nested")
+        # The SAVEPOINT is released, the receipt not committed: the job has not run.
+        assert session.info[enqueue._PENDING] != []
+        session.commit()
+    assert status_of(session_factory, "r-nested") is db.ReceiptStatus.PROCESSED
+    remove_receipt(session_factory, "r-nested")
+
+
 @pytest.mark.redis
 def test_arq_mode_queues_once_and_a_burst_worker_runs_the_same_task(
     db_url: str,
