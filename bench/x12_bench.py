@@ -374,13 +374,28 @@ def run(size_mb: float, big_mb: float | None, workdir: Path, repeat: int = 3) ->
 GOALS = {"codec": 50.0, "translate": 20.0, "memory_mb": 100.0}
 
 
-def _line(label: str, m: dict[str, object], extra: str = "") -> str:
+def goal_note(goal: str | None, m: dict[str, object], *, memory: bool = False) -> str:
+    """The goal beside a figure: `goal` is "codec" or "translate" (MB/s), `memory` the peak goal."""
+    notes = []
+    if goal is not None:
+        rate = float(m["mb_per_s"])  # type: ignore[arg-type]
+        notes.append(f"goal {GOALS[goal]:g} MB/s {'met' if rate >= GOALS[goal] else 'not met'}")
+    if memory:
+        peak = max(float(m["peak_mb"]), float(m["tree_peak_mb"]))  # type: ignore[arg-type]
+        limit = GOALS["memory_mb"]
+        notes.append(f"goal under {limit:g} MB peak {'met' if peak < limit else 'not met'}")
+    return f"  [{'; '.join(notes)}]" if notes else ""
+
+
+def _line(
+    label: str, m: dict[str, object], extra: str = "", goal: str | None = None, memory: bool = False
+) -> str:
     tree = f", with workers {m['tree_peak_mb']} MB" if m["tree_peak_mb"] != m["peak_mb"] else ""
     runs = f", best of {m['runs']}" if m.get("runs", 1) != 1 else ""
     unit = "events" if "translate" in label else "sets"
     return (
         f"    {label:<34} {m['mb_per_s']:>6} MB/s  {m['sets_per_s']:>7} {unit}/s"
-        f"  {m['seconds']:>7} s  peak {m['peak_mb']} MB{tree}{runs}{extra}"
+        f"  {m['seconds']:>7} s  peak {m['peak_mb']} MB{tree}{runs}{extra}{goal_note(goal, m, memory=memory)}"
     )
 
 
@@ -389,11 +404,12 @@ def _print(report: dict[str, object]) -> None:
     print(f"  load average before {report['load_before']}, after {report['load_after']}")
     for entry in report["results"]:  # type: ignore[attr-defined]
         print(f"  {entry['kind']}: {entry['file_mb']} MB, {entry['generated_sets']} sets")
-        print(_line("codec (read + envelope checks)", entry["codec"]))
+        print(_line("codec (read + envelope checks)", entry["codec"], goal="codec"))
         if "codec_source" in entry:
             print(_line("codec, from source", entry["codec_source"]))
-        print(_line("gateway translate", entry["translate"], f" ({entry['translate']['sets']} events)"))
-        print(_line("gateway translate --jobs 1", entry["translate_1"]))
+        events = f" ({entry['translate']['sets']} events)"
+        print(_line("gateway translate", entry["translate"], events, goal="translate"))
+        print(_line("gateway translate --jobs 1", entry["translate_1"], goal="translate"))
         if "translate_source" in entry:
             print(_line("gateway translate, from source", entry["translate_source"]))
         for peer in ("pyx12", "tigershark"):
@@ -405,9 +421,9 @@ def _print(report: dict[str, object]) -> None:
     if "big" in report:
         big = report["big"]
         print(f"  856: {big['file_mb']} MB")  # type: ignore[index]
-        print(_line("codec", big["codec"]))  # type: ignore[index]
-        print(_line("gateway translate", big["translate"]))  # type: ignore[index]
-        print(_line("gateway translate --jobs 1", big["translate_1"]))  # type: ignore[index]
+        print(_line("codec", big["codec"], goal="codec", memory=True))  # type: ignore[index]
+        print(_line("gateway translate", big["translate"], goal="translate", memory=True))  # type: ignore[index]
+        print(_line("gateway translate --jobs 1", big["translate_1"], goal="translate", memory=True))  # type: ignore[index]
     print(
         f"  goals: codec {GOALS['codec']:g} MB/s, translate {GOALS['translate']:g} MB/s,"
         f" under {GOALS['memory_mb']:g} MB peak on 100 MB"

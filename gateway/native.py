@@ -47,6 +47,9 @@ MODULES: tuple[str, ...] = (
     "gateway.mapping.targets.common",
     "gateway.mapping.targets.commitment",
     "gateway.mapping.targets.shipment",
+    "gateway.mapping.apply",
+    "gateway.kit.ids",
+    "gateway.pipeline.translate",
 )
 
 

@@ -46,14 +46,16 @@ def apply_x12_json(compiled: CompiledMap, ts: TransactionSet, ctx: MapContext) -
     Targets with drafts (`targets.DRAFTERS`) serialize the drafts directly and build no models: the
     drafts carry the models' fields in order with values of the models' types, which validation
     would keep as they are (tests/mapping/test_drafts.py holds every map case, corpus file and
-    generated document to that). Other targets build their models and dump them.
+    generated document to that); with `Build.for_json` a drafter may give an enum member, a date or
+    a datetime as the text the serializer writes for it (`targets.common.json_text`). Other targets
+    build their models and dump them.
     """
     if ts.set_id != compiled.spec.set_id:
         raise MappingError(f"map {compiled.key} reads {compiled.spec.set_id} sets, not {ts.set_id}")
     run = Extraction(ts, ctx.file)
     root = run.run(compiled.root)
-    build = Build(DocumentFacts.of_x12(ts), ctx, run, root)
     drafter = DRAFTERS.get(compiled.spec.target)
+    build = Build(DocumentFacts.of_x12(ts), ctx, run, root, for_json=drafter is not None)
     if drafter is not None:
         texts = [pydantic_core.to_json(d).decode() for d in drafter(build)]
     else:

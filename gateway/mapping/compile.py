@@ -44,6 +44,18 @@ class Step(NamedTuple):
     many: bool
     priority: int
     convert: Converter | None  # None: keep the raw text (strings, datetime parts, time slots)
+    # How the engine reads the value itself (PARSE_*), calling `convert` only to report a value it
+    # cannot read; PARSE_CALL: always through `convert`.
+    parse: int = 0
+    table: Mapping[str, str] | None = None  # PARSE_CODE: the code table
+    # Whether another step of the frame may write `key` at another priority (else the first value
+    # written wins, and no priority needs keeping), and whether the frame's closing checks read where
+    # `key` was found (`Record.sources`, `Record.empty`). Set per frame by `_state`; True is always safe.
+    ranked: bool = True
+    track: bool = True
+
+
+PARSE_CALL, PARSE_DECIMAL, PARSE_CODE, PARSE_DATE = 0, 1, 2, 3
 
 
 @dataclass(slots=True)
@@ -111,7 +123,8 @@ def compile_spec(spec: MapSpec) -> Program:
     """The program of a map: header fields plus top-level loops, as per-tag action tables."""
     scope = _scope(spec.fields, spec.loops, spec.code_tables)
     root = _state(None, (scope,))
-    envelope = tuple((tag, scope.steps[tag]) for tag in _ENVELOPE if tag in scope.steps)
+    keys = _Keys((scope,), root.closing)
+    envelope = tuple((tag, keys.steps(tag)) for tag in _ENVELOPE if tag in scope.steps)
     return Program(root, envelope)
 
 
@@ -130,11 +143,29 @@ def _field(name: str, f: FieldSpec, tables: Mapping[str, Mapping[str, str]]) -> 
     )
 
 
-def _step(f: CField, priority: int, pick: Pick, key: str) -> Step:
+def _step(f: CField, priority: int, pick: Pick, key: str, table: Mapping[str, str] | None) -> Step:
     convert = f.convert if key == f.name and not f.many else None
     plain = not pick.where and pick.component is None and pick.pair_codes is None and not f.many
+    parse = PARSE_CALL
+    if convert is not None:
+        if table is not None:
+            parse = PARSE_CODE
+        elif f.conversion == "decimal":
+            parse = PARSE_DECIMAL
+        elif f.conversion == "date":
+            parse = PARSE_DATE
     return Step(
-        plain, pick.where, pick.element, pick.component, pick.pair_codes, key, f.many, priority, convert
+        plain,
+        pick.where,
+        pick.element,
+        pick.component,
+        pick.pair_codes,
+        key,
+        f.many,
+        priority,
+        convert,
+        parse,
+        table if parse == PARSE_CODE else None,
     )
 
 
@@ -143,11 +174,12 @@ def _scope(
 ) -> CScope:
     compiled = tuple(_field(n, f, tables) for n, f in fields.items())
     steps: dict[str, list[Step]] = {}
-    for cf in compiled:
+    for cf, spec in zip(compiled, fields.values(), strict=True):
+        table = tables[spec.code] if spec.code else None
         for prio, pick in enumerate(cf.picks):
-            steps.setdefault(pick.tag, []).append(_step(cf, prio, pick, cf.name))
+            steps.setdefault(pick.tag, []).append(_step(cf, prio, pick, cf.name, table))
         for prio, pick in enumerate(cf.time_picks):
-            steps.setdefault(pick.tag, []).append(_step(cf, prio, pick, cf.name + TIME_SUFFIX))
+            steps.setdefault(pick.tag, []).append(_step(cf, prio, pick, cf.name + TIME_SUFFIX, table))
     by_start: dict[str, CLoop] = {}
     for name, loop in loops.items():
         inner = _scope(loop.fields, loop.loops, tables)
@@ -177,22 +209,46 @@ def _state(loop: CLoop | None, scopes: tuple[CScope, ...]) -> State:
         tags.add(loop.start)
         tags.update(loop.until)
         tags.update(loop.members or ())
+    closing = tuple(f for s in scopes for f in s.fields if f.conversion == "datetime" or f.required)
+    keys = _Keys(scopes, closing)
     actions: dict[str, Action] = {}
     for tag in sorted(tags):
         opened = scopes[0].loops.get(tag)
         if opened is not None:
             actions[tag] = Action(OPEN, (), opened)
         elif loop is None or (tag != loop.start and loop.holds(tag)):
-            actions[tag] = Action(CAPTURE, _steps(scopes, tag))
+            actions[tag] = Action(CAPTURE, keys.steps(tag))
         else:
             actions[tag] = _CLOSE
     # A tag the map does not name opens nothing and has no steps: it belongs to an `until` loop
     # (and to the set level), and closes a loop that lists its `segments`.
     default = _IGNORE if loop is None or loop.members is None else _CLOSE
-    start = _steps(scopes, loop.start) if loop is not None else ()
-    closing = tuple(f for s in scopes for f in s.fields if f.conversion == "datetime" or f.required)
+    start = keys.steps(loop.start) if loop is not None else ()
     return State(loop, scopes, actions, default, start, closing)
 
 
-def _steps(scopes: tuple[CScope, ...], tag: str) -> tuple[Step, ...]:
-    return tuple(step for scope in scopes for step in scope.steps.get(tag, ()))
+class _Keys:
+    """The steps of one frame kind, with `ranked` and `track` set for that frame: a key is ranked
+    when a step of the frame writes it at a priority other than 0, or steps of more than one scope
+    write it (the first value written then does not always win); it is tracked when a closing field
+    of the frame has that name."""
+
+    def __init__(self, scopes: tuple[CScope, ...], closing: tuple[CField, ...]) -> None:
+        self.scopes = scopes
+        writers: dict[str, set[int]] = {}
+        self.ranked: set[str] = set()
+        for i, scope in enumerate(scopes):
+            for steps in scope.steps.values():
+                for step in steps:
+                    writers.setdefault(step.key, set()).add(i)
+                    if step.priority != 0:
+                        self.ranked.add(step.key)
+        self.ranked.update(k for k, w in writers.items() if len(w) > 1)
+        self.tracked = {f.name for f in closing}
+
+    def steps(self, tag: str) -> tuple[Step, ...]:
+        return tuple(
+            step._replace(ranked=step.key in self.ranked, track=step.key in self.tracked)
+            for scope in self.scopes
+            for step in scope.steps.get(tag, ())
+        )

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
-from typing import Literal, Protocol
+from typing import Final, Literal, Protocol
 
 from gateway.formats.edifact.model import parse_edifact_date, parse_edifact_datetime
 from gateway.formats.issues import IssueCode, Severity
@@ -108,12 +108,27 @@ def _parsed(
     return convert
 
 
-def _finite_decimal(raw: str) -> Decimal | None:
+def finite_decimal(raw: str) -> Decimal | None:
+    """A finite number, or None."""
+    d = _DECIMALS.get(raw)
+    if d is not None:
+        return d
     try:
         d = Decimal(raw)
     except InvalidOperation:
         return None
-    return d if d.is_finite() else None
+    if not d.is_finite():
+        return None
+    if len(_DECIMALS) >= _DECIMALS_KEPT:
+        _DECIMALS.clear()
+    _DECIMALS[raw] = d
+    return d
+
+
+# The numbers read, by their text: documents repeat a few quantities and prices over and over, and a
+# Decimal is immutable (building one costs far more than a dict lookup).
+_DECIMALS: dict[str, Decimal] = {}
+_DECIMALS_KEPT: Final = 4096
 
 
 def _whole_number(raw: str) -> int | None:
@@ -121,7 +136,7 @@ def _whole_number(raw: str) -> int | None:
 
 
 def _decimal(name: str, severity: Severity) -> Converter:
-    return _parsed(name, severity, _finite_decimal, IssueCode.INVALID_NUMBER, "a number")
+    return _parsed(name, severity, finite_decimal, IssueCode.INVALID_NUMBER, "a number")
 
 
 def _edifact_decimal(name: str, severity: Severity) -> Converter:

@@ -12,12 +12,32 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Final
 
 from gateway.formats.issues import Issue, IssueCode, Location, Severity
 from gateway.formats.tree import Node
-from gateway.formats.x12.model import GroupHeader, InterchangeHeader, Segment, TransactionSet
-from gateway.mapping.compile import CAPTURE, OPEN, TIME_SUFFIX, CField, CLoop, Program, State, Step
-from gateway.mapping.conversions import Anchor, Value, combine_datetime
+from gateway.formats.x12.model import (
+    GroupHeader,
+    InterchangeHeader,
+    Segment,
+    SegmentList,
+    TransactionSet,
+    parse_x12_date,
+)
+from gateway.mapping.compile import (
+    CAPTURE,
+    OPEN,
+    PARSE_CALL,
+    PARSE_CODE,
+    PARSE_DECIMAL,
+    TIME_SUFFIX,
+    CField,
+    CLoop,
+    Program,
+    State,
+    Step,
+)
+from gateway.mapping.conversions import Anchor, Value, combine_datetime, finite_decimal
 from gateway.mapping.spec import Role
 
 __all__ = ["Extraction", "Record"]
@@ -123,16 +143,41 @@ class Extraction:
         actions, default = state.actions, state.default
         stack: list[tuple[State, Record]] = []
         cur = rec
-        for seg in self.ts.body:
-            tag = seg[0]
+        # The body as the reader's text when it is not split yet: a segment is split into elements
+        # only when the map reads it (captures from it or opens a loop with it), else only its tag is
+        # cut. Otherwise the segments as they are.
+        segs = self.ts.segments
+        text = segs.body_text() if isinstance(segs, SegmentList) else None
+        if text is not None:
+            pieces, starts, el = text
+            body: tuple[Segment, ...] = ()
+            n = len(pieces)
+        else:
+            pieces, starts, el = [], [], ""
+            body = self.ts.body
+            n = len(body)
+        seg = _UNSPLIT
+        for i in range(n):
+            if text is not None:
+                piece = pieces[i]
+                cut = piece.find(el)
+                tag = piece if cut < 0 else piece[:cut]
+                seg = _UNSPLIT
+            else:
+                seg = body[i]
+                tag = seg[0]
             while True:
                 kind, steps, loop = actions.get(tag, default)
                 if kind == CAPTURE:
                     if steps:
+                        if seg is _UNSPLIT:
+                            seg = _segment(pieces[i], el, i + 2, starts[i])
                         capture(steps, cur, seg)
                     break
                 if kind == OPEN:
                     assert loop is not None
+                    if seg is _UNSPLIT:
+                        seg = _segment(pieces[i], el, i + 2, starts[i])
                     stack.append((state, cur))
                     state, cur = self._open(loop, seg, cur)
                     actions, default = state.actions, state.default
@@ -223,72 +268,102 @@ class Extraction:
         values, priority, sources = rec.values, rec.priority, rec.sources
         pairs: list[tuple[str, int, str]] = []
         pairs_from = 0  # the element `pairs` was read from (0: not read yet)
-        for plain, where, el, comp, codes, key, many, prio, convert in steps:
+        for plain, where, el, comp, codes, key, many, prio, convert, parse, table, ranked, track in steps:
             if plain:  # the common case, kept short: a whole element, no condition, one value
-                held = priority.get(key)
-                if held is not None and held <= prio:
+                if ranked:
+                    held = priority.get(key)
+                    if held is not None and held <= prio:
+                        continue
+                elif key in values:  # the only priority is 0: the first value written wins
                     continue
                 raw = els[el - 1].strip() if el <= n else ""
                 if not raw:
-                    rec.empty.setdefault(key, (seg, el))
+                    if track:
+                        rec.empty.setdefault(key, (seg, el))
                     continue
-                value = raw if convert is None else convert(self, raw, seg, el)
-                sources[key] = (seg, el)
-                if value is not None:
-                    values[key] = value
-                    priority[key] = prio
-                continue
-            if where:
-                matched = True
-                for wel, wcodes in where:
-                    if wel > n or els[wel - 1].strip() not in wcodes:
-                        matched = False
-                        break
-                if not matched:
-                    continue
-            if not many:
-                held = priority.get(key)
-                if held is not None and held <= prio:
-                    continue
-            if codes is not None:
-                if pairs_from != el:
-                    pairs, pairs_from = _pairs(els, el), el
-                found = pairs
-                if many:
-                    raws = [v for q, _, v in found if q in codes]
-                    if not raws:
-                        continue
-                    el = next(e for q, e, _ in found if q in codes)
-                else:
-                    for q, e, v in found:
-                        if q in codes:
-                            el, raw = e, v
-                            break
-                    else:
-                        continue
             else:
-                raw = els[el - 1] if el <= n else ""
-                if comp is not None:
-                    parts = raw.split(self.component)
-                    raw = parts[comp - 1] if comp <= len(parts) else ""
-                raw = raw.strip()
-                if not raw:
-                    rec.empty.setdefault(key, (seg, el))
-                    continue
+                if where:
+                    matched = True
+                    for wel, wcodes in where:
+                        if wel > n or els[wel - 1].strip() not in wcodes:
+                            matched = False
+                            break
+                    if not matched:
+                        continue
+                if not many:
+                    if ranked:
+                        held = priority.get(key)
+                        if held is not None and held <= prio:
+                            continue
+                    elif key in values:
+                        continue
+                if codes is not None:
+                    if pairs_from != el:
+                        pairs, pairs_from = _pairs(els, el), el
+                    found = pairs
+                    if many:
+                        raws = [v for q, _, v in found if q in codes]
+                        if not raws:
+                            continue
+                        el = next(e for q, e, _ in found if q in codes)
+                    else:
+                        for q, e, v in found:
+                            if q in codes:
+                                el, raw = e, v
+                                break
+                        else:
+                            continue
+                else:
+                    raw = els[el - 1] if el <= n else ""
+                    if comp is not None:
+                        parts = raw.split(self.component)
+                        raw = parts[comp - 1] if comp <= len(parts) else ""
+                    raw = raw.strip()
+                    if not raw:
+                        if track:
+                            rec.empty.setdefault(key, (seg, el))
+                        continue
+                    if many:
+                        raws = [raw]
                 if many:
-                    raws = [raw]
-            if many:
-                bucket = values.setdefault(key, [])
-                assert isinstance(bucket, list)
-                bucket.extend(raws)
-                sources.setdefault(key, (seg, el))
-                continue
-            value = raw if convert is None else convert(self, raw, seg, el)
-            sources[key] = (seg, el)
-            if value is None:
-                continue
-            values[key] = value
-            priority[key] = prio
+                    bucket = values.setdefault(key, [])
+                    assert isinstance(bucket, list)
+                    bucket.extend(raws)
+                    if track:
+                        sources.setdefault(key, (seg, el))
+                    continue
+            value: Value | None
+            if convert is None:
+                value = raw
+            elif parse == PARSE_CALL:
+                value = convert(self, raw, seg, el)
+            else:  # read here; `convert` reports what cannot be read
+                if parse == PARSE_DECIMAL:
+                    value = finite_decimal(raw)
+                elif parse == PARSE_CODE:
+                    assert table is not None
+                    value = table.get(raw)
+                else:
+                    value = parse_x12_date(raw)
+                if value is None:
+                    convert(self, raw, seg, el)
+            if track:
+                sources[key] = (seg, el)
+            if value is not None:
+                values[key] = value
+                if ranked:
+                    priority[key] = prio
+
+
+_new: Final = tuple.__new__
+_UNSPLIT: Final = Segment("", ())  # a body segment not split yet
+
+
+def _segment(text: str, separator: str, position: int, offset: int) -> Segment:
+    """One body segment from the reader's text (as `SegmentList.segments` makes it)."""
+    els = text.split(separator)
+    # tuple.__new__: calling the NamedTuple class runs its Python-level __new__ (several times dearer)
+    return _new(Segment, (els[0], tuple(els[1:]), position, offset))
 
 
 def _pairs(els: tuple[str, ...], start: int) -> list[tuple[str, int, str]]:

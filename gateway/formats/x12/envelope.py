@@ -9,6 +9,9 @@ Findings are `Issue`s attached to the item they belong to; nothing here raises.
 
 from __future__ import annotations
 
+from dataclasses import fields
+from typing import Final
+
 from gateway.formats.issues import Issue, IssueCode, Location, Severity
 from gateway.formats.x12.model import (
     GroupClosed,
@@ -178,7 +181,7 @@ class Envelope:
         """An envelope segment, or any segment while no set is open (elements[0] is the tag)."""
         pieces = self.pieces
         if tag == "SE" and pieces is not None:
-            return [self._close_set(Segment(tag, tuple(elements[1:]), len(pieces) + 2, offset))]
+            return [self._close_set(_segment(tag, tuple(elements[1:]), len(pieces) + 2, offset))]
         if tag == "ST":
             opened: list[X12Item] = [self._close_set(None)] if pieces is not None else []
             self._open_set(elements, offset)
@@ -281,7 +284,7 @@ class Envelope:
 
     def _open_set(self, elements: list[str], offset: int) -> None:
         self._set_base = self.position
-        self._st = Segment("ST", tuple(elements[1:]), 1, offset)
+        self._st = _segment("ST", tuple(elements[1:]), 1, offset)
         self.pieces = []
         self.starts = []
 
@@ -295,7 +298,7 @@ class Envelope:
         size = len(segs)
         self.position = self._set_base + size
         st = self._st
-        set_id, control = st.get(1), st.get(2)
+        set_id, control = _get(st, 1), _get(st, 2)
         group = self._group
         issues: list[Issue] = []
 
@@ -342,7 +345,7 @@ class Envelope:
             last = Segment(pieces[-1].partition(self.separator)[0], (), size) if pieces else st
             problem(IssueCode.SET_TRAILER_MISSING, last, None, "the SE trailer is missing")
         else:
-            count = se.get(1)
+            count = _get(se, 1)
             if count != str(size) and (not count.isdigit() or int(count) != size):
                 problem(
                     IssueCode.SEGMENT_COUNT_MISMATCH,
@@ -351,13 +354,14 @@ class Envelope:
                     f"SE01 says {count or 'nothing'} segments but the set has {size}",
                     count,
                 )
-            if se.get(2) != control:
+            trailer_control = _get(se, 2)
+            if trailer_control != control:
                 problem(
                     IssueCode.SET_CONTROL_MISMATCH,
                     se,
                     2,
-                    f"SE02 {se.get(2)} differs from ST02 {control}",
-                    se.get(2),
+                    f"SE02 {trailer_control} differs from ST02 {control}",
+                    trailer_control,
                 )
         if group is not None:
             index = len(group.control_numbers) - 1
@@ -366,18 +370,50 @@ class Envelope:
             self._loose_sets += 1
         ordinal = self.ordinal
         self.ordinal += 1
-        return TransactionSet(
-            interchange=self.interchange,
-            group=group.header if group is not None else None,
-            set_id=set_id,
-            control_number=control,
-            segments=segs,
-            issues=tuple(issues),
-            implementation_reference=st.get(3),
-            index=index,
-            ordinal=ordinal,
+        return _transaction_set(
+            (
+                self.interchange,
+                group.header if group is not None else None,
+                set_id,
+                control,
+                segs,
+                tuple(issues),
+                _get(st, 3),
+                index,
+                ordinal,
+            )
         )
 
     def finish(self) -> list[X12Item]:
         """End of input: close whatever is still open (reporting the missing trailers)."""
         return self.close_interchange(None)
+
+
+def _get(seg: Segment, n: int) -> str:
+    """`seg.get(n)`, as a native call in a compiled build (a NamedTuple's methods stay interpreted)."""
+    els = seg[1]
+    return els[n - 1] if 0 < n <= len(els) else ""
+
+
+_new: Final = tuple.__new__
+
+
+def _segment(tag: str, elements: tuple[str, ...], position: int, offset: int) -> Segment:
+    """`Segment(...)` without the NamedTuple's Python-level __new__ (the reader makes two a set)."""
+    return _new(Segment, (tag, elements, position, offset))
+
+
+# TransactionSet's fields in order. Its generated __init__ (a frozen dataclass's) is interpreted and
+# sets each field through object.__setattr__ from interpreted code: made here, it costs less.
+_SET_FIELDS: Final = tuple(f.name for f in fields(TransactionSet))
+_make: Final = object.__new__
+_put: Final = object.__setattr__
+
+
+def _transaction_set(values: tuple[object, ...]) -> TransactionSet:
+    """`TransactionSet(*values)`, every field given in order."""
+    assert len(values) == len(_SET_FIELDS)
+    ts: TransactionSet = _make(TransactionSet)
+    for name, value in zip(_SET_FIELDS, values, strict=True):
+        _put(ts, name, value)
+    return ts

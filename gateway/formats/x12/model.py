@@ -112,6 +112,15 @@ class SegmentList(Sequence[Segment]):
             )
         return self._first, self._pieces, self._starts, self._last, self._separator
 
+    def body_text(self) -> tuple[list[str], list[int], str] | None:
+        """The body as the reader cut it (segment texts, their offsets, the element separator), while
+        it is not split yet (else None): for readers that split only the segments they look at. The
+        body segment at index i is `Segment` of `texts[i].split(separator)`, at position i + 2."""
+        pieces = self._pieces
+        if pieces is None:
+            return None
+        return pieces, self._starts, self._separator
+
     def segments(self) -> tuple[Segment, ...]:
         done = self._done
         if done is None:

@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 from gateway.canonical import models as canonical
 from gateway.mapping.engine import Record
-from gateway.mapping.targets.common import Build, Draft
+from gateway.mapping.targets.common import Build, Draft, json_text
 
 TABLES = {
     "line_action": frozenset(canonical.LineAction),
@@ -52,13 +52,14 @@ class _Head(NamedTuple):
 
     partner_id: str
     document_id: str
-    occurred_at: datetime
+    occurred_at: datetime | str  # or its JSON text (`for_json`)
     po_number: str
     currency: str | None
     ack_type: str | None
     purpose: str | None
     supplier_reference: str | None
     version: Draft
+    for_json: bool  # the drafts are only written as JSON: see `Build.for_json`
 
 
 class _Split(NamedTuple):
@@ -83,16 +84,23 @@ def draft(b: Build) -> list[Draft]:
         b.fail(None, "acknowledgment without a PO number or a date: no commitment recorded")
         return []
     header_status = _status(root.text("header_status"))
+    version = b.stamp_draft(occurred_at)
+    at: datetime | str = occurred_at
+    if b.for_json:  # written once for all the set's commitments
+        text = json_text(occurred_at)
+        if isinstance(text, str):
+            at = version["issued_at"] = text
     head = _Head(
         b.ctx.partner_id,
         b.ctx.document_id,
-        occurred_at,
+        at,
         po_number,
         root.text("currency"),
         root.text("ack_type"),
         root.text("purpose"),
         root.text("supplier_reference"),
-        b.stamp_draft(occurred_at),
+        version,
+        b.for_json,
     )
     lines = root.children("line")
     if not lines:
@@ -126,10 +134,10 @@ def _draft(
         "occurred_at": head.occurred_at,
         "po_number": head.po_number,
         "line_number": line_number,
-        "status": status,
+        "status": json_text(status) if head.for_json else status,
         "quantity": quantity,
         "unit": unit,
-        "committed_date": committed_date,
+        "committed_date": json_text(committed_date) if head.for_json else committed_date,
         "unit_price": unit_price,
         "currency": head.currency,
         "buyer_item": buyer_item,
@@ -180,11 +188,11 @@ def _line(line: Record, number: str, header_status: canonical.CommitmentStatus |
         line.text("supplier_item"),
         tuple(
             {
-                "action": s.action,
+                "action": json_text(s.action) if head.for_json else s.action,
                 "status_code": s.status_code,
                 "quantity": s.quantity,
                 "unit": s.unit,
-                "date": s.date,
+                "date": json_text(s.date) if head.for_json else s.date,
                 "date_kind": s.date_kind,
             }
             for s in schedule
