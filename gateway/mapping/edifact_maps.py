@@ -152,19 +152,10 @@ class EdifactRun(TreeRun):
         empty: Anchor | None = None
         rejected = False
         convert = f.convert
+        if f.by_name or not all(isinstance(p, EdifactPath) for p in f.picks):
+            return super().first(f, node, rec)  # the generic walk (issues are placed by segment_of)
         for pick in f.picks:
-            if f.by_name or not isinstance(pick, EdifactPath):
-                for raw, found, element in self.found(pick, node, f.by_name):
-                    if not raw:
-                        empty = empty or found
-                        continue
-                    value = raw if convert is None else convert(self, raw, found, element)
-                    if value is None:
-                        rejected = True
-                        continue
-                    rec.values[f.name] = value
-                    return None
-                continue
+            assert isinstance(pick, EdifactPath)
             for raw, seg, el, comp in pick.raws(node):
                 if not raw:  # reported only when the field is required: the node is made for that
                     if empty is None:
@@ -179,11 +170,10 @@ class EdifactRun(TreeRun):
                     value = convert(self, raw, seg, el or 0)
                 finally:
                     self._at = None
-                if value is None:  # rejected, and reported by the converter
-                    rejected = True
-                    continue
-                rec.values[f.name] = value
-                return None
+                if value is not None:
+                    rec.values[f.name] = value
+                    return None
+                rejected = True  # and reported by the converter
         return empty, rejected
 
     def issue(
