@@ -12,7 +12,7 @@ and tag, the element and the component, as an EDIFACT reader reports them (UNH i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -26,11 +26,12 @@ from gateway.formats.issues import Issue, IssueCode, Location, Severity
 from gateway.formats.tree import Node
 from gateway.mapping.conversions import Anchor
 from gateway.mapping.edifact_paths import EdifactPath, accelerate
+from gateway.mapping.engine import Record
 from gateway.mapping.targets import TREE_BUILDERS, TREE_TARGETS, Build, DocumentFacts, MapContext, check_fit
 from gateway.mapping.targets import commitment as commitment_target
 from gateway.mapping.targets.common import Draft, MappingResult
-from gateway.mapping.tree_engine import TreeProgram, TreeRun, compile_document
-from gateway.mapping.tree_spec import DocumentSpec, TreePath
+from gateway.mapping.tree_engine import TField, TreeProgram, TreeRun, compile_document
+from gateway.mapping.tree_spec import DocumentSpec
 
 Merge = Callable[[Mapping[str, Any], Mapping[str, Any]], dict[str, Any]]
 # Tree targets whose builders also give drafts (the same builder as for X12 855s).
@@ -147,20 +148,33 @@ class EdifactRun(TreeRun):
         super().__init__(where)
         self._at: tuple[int | None, int | None] | None = None
 
-    def found(self, pick: TreePath, node: Node, by_name: bool) -> Iterator[tuple[str, Anchor, int]]:
-        if by_name or not isinstance(pick, EdifactPath):
-            yield from super().found(pick, node, by_name)
-            return
-        for raw, seg, element, component in pick.raws(node):
-            if not raw:  # reported only when the field is required: the node is made for that
-                made = seg.element(element) if element else None
-                yield raw, (made.children[component - 1] if made and component else made or seg), 0
-                continue
-            self._at = (element, component)  # for an issue the converter reports on this value
-            try:
-                yield raw, seg, element or 0
-            finally:  # also when the engine stops at the first value (the generator is closed)
-                self._at = None
+    def first(self, f: TField, node: Node, rec: Record) -> tuple[Anchor | None, bool] | None:
+        empty: Anchor | None = None
+        rejected = False
+        convert = f.convert
+        if f.by_name or not all(isinstance(p, EdifactPath) for p in f.picks):
+            return super().first(f, node, rec)  # the generic walk (issues are placed by segment_of)
+        for pick in f.picks:
+            assert isinstance(pick, EdifactPath)
+            for raw, seg, el, comp in pick.raws(node):
+                if not raw:  # reported only when the field is required: the node is made for that
+                    if empty is None:
+                        made = seg.element(el) if el else None
+                        empty = made.children[comp - 1] if made and comp else made or seg
+                    continue
+                if convert is None:
+                    rec.values[f.name] = raw
+                    return None
+                self._at = (el, comp)  # for an issue the converter reports on this value
+                try:
+                    value = convert(self, raw, seg, el or 0)
+                finally:
+                    self._at = None
+                if value is not None:
+                    rec.values[f.name] = value
+                    return None
+                rejected = True  # and reported by the converter
+        return empty, rejected
 
     def issue(
         self,

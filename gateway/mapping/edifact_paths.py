@@ -116,29 +116,39 @@ class EdifactPath(TreePath):
     def _segments(self, node: Node) -> list[SegmentNode]:
         current: list[Node] = [node]
         for name, tests in self.segments:
-            following: list[Node] = []
-            for n in current:
-                if name == ".":
-                    found: list[Node] | list[SegmentNode] = [n]
-                elif name == "..":
-                    found = [n.parent] if n.parent is not None else []
-                else:
+            found: list[Node]
+            if name == ".":
+                found = current
+            elif name == "..":
+                found = [n.parent for n in current if n.parent is not None]
+                if len(found) > 1:
+                    found = list({id(f): f for f in found}.values())
+            elif len(current) == 1:
+                by_tag = getattr(current[0], "by_tag", None)
+                found = by_tag.get(name, _NONE) if by_tag is not None else _NONE
+            else:
+                found = []
+                for n in current:
                     by_tag = getattr(n, "by_tag", None)
-                    found = by_tag.get(name, ()) if by_tag is not None else []
-                if tests:
-                    for f in found:
-                        if isinstance(f, SegmentNode):
-                            parts = f.parts()
-                            if all(t.holds(parts) for t in tests):
-                                following.append(f)
+                    if by_tag is not None and name in by_tag:
+                        found.extend(by_tag[name])
+            if tests:
+                if len(tests) == 1:
+                    test = tests[0]
+                    found = [f for f in found if isinstance(f, SegmentNode) and test.holds(f.parts())]
                 else:
-                    following.extend(found)
-            if name == ".." and len(following) > 1:
-                following = list({id(f): f for f in following}.values())
-            current = following
+                    found = [
+                        f
+                        for f in found
+                        if isinstance(f, SegmentNode) and all(t.holds(f.parts()) for t in tests)
+                    ]
+            current = found
             if not current:
-                break
+                return []
         return [n for n in current if isinstance(n, SegmentNode)]
+
+
+_NONE: list[Node] = []
 
 
 def fast(path: TreePath) -> TreePath:

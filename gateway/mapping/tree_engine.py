@@ -161,6 +161,24 @@ class TreeRun:
         for found in pick.select(node):
             yield _raw(found, by_name), found, 0
 
+    def first(self, f: TField, node: Node, rec: Record) -> tuple[Anchor | None, bool] | None:
+        """Store the first value of a single-valued field that its picks find and converts; None when
+        stored, else the first empty value's place (or None) and whether a converter rejected one."""
+        empty: Anchor | None = None
+        rejected = False
+        for pick in f.picks:
+            for raw, found, element in self.found(pick, node, f.by_name):
+                if not raw:
+                    empty = empty or found
+                    continue
+                value = raw if f.convert is None else f.convert(self, raw, found, element)
+                if value is None:  # rejected, and reported by the converter
+                    rejected = True
+                    continue
+                rec.values[f.name] = value
+                return None
+        return empty, rejected
+
     def _value(self, f: TField, node: Node, rec: Record) -> None:
         empty: Anchor | None = None
         rejected = False
@@ -170,17 +188,10 @@ class TreeRun:
                 rec.values[f.name] = texts
                 return
         else:
-            for pick in f.picks:
-                for raw, found, element in self.found(pick, node, f.by_name):
-                    if not raw:
-                        empty = empty or found
-                        continue
-                    value = raw if f.convert is None else f.convert(self, raw, found, element)
-                    if value is None:  # rejected, and reported by the converter
-                        rejected = True
-                        continue
-                    rec.values[f.name] = value
-                    return
+            missed = self.first(f, node, rec)
+            if missed is None:
+                return
+            empty, rejected = missed
         if f.default is not None and not rejected:
             value = f.default if f.convert is None else f.convert(self, f.default, node, 0)
             if value is not None:

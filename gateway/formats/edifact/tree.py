@@ -76,6 +76,9 @@ GROUPS: dict[str, dict[str, frozenset[str]]] = {
 TOP_LEVEL = frozenset({"UNS", "CNT", "UNT"})
 
 
+_NO_TAGS: dict[str, list[SegmentNode]] = {}  # shared by the segments that own no group (never written)
+
+
 class SegmentNode(Node):
     """A segment in the tree: its element and component children are made on first look."""
 
@@ -88,12 +91,14 @@ class SegmentNode(Node):
         self.chars = chars
         self.expanded = False
         self._parts: list[list[str]] | None = None
-        self._elements: dict[int, Node] = {}
-        self.by_tag: dict[str, list[SegmentNode]] = {}  # the group's segments by tag
+        self._elements: dict[int, Node] | None = None  # made on first look
+        self.by_tag: dict[str, list[SegmentNode]] = _NO_TAGS  # the group's segments by tag
 
     def add(self, child: Node) -> Node:
         assert isinstance(child, SegmentNode)
         self.children.append(child)
+        if self.by_tag is _NO_TAGS:
+            self.by_tag = {}
         self.by_tag.setdefault(child.name, []).append(child)
         return child
 
@@ -108,17 +113,24 @@ class SegmentNode(Node):
         if parts is None:
             chars = self.chars
             rel, comp = chars.release, chars.component
+            elements = self.segment.elements
+            if not any(rel in raw for raw in elements):
+                parts = self._parts = [raw.split(comp) for raw in elements]
+                return parts
             parts = self._parts = [
                 raw.split(comp)
                 if rel not in raw
                 else [unescape(p, rel) for p in split_released(raw, comp, rel)]
-                for raw in self.segment.elements
+                for raw in elements
             ]
         return parts
 
     def element(self, n: int) -> Node | None:
         """Element `n` (1-based) as a node with its component children; None when absent."""
-        found = self._elements.get(n)
+        made = self._elements
+        if made is None:
+            made = self._elements = {}
+        found = made.get(n)
         if found is None:
             parts = self.parts()
             if not 0 < n <= len(parts):
@@ -127,7 +139,7 @@ class SegmentNode(Node):
             position = self.segment.position
             found = Node(f"e{n}", "", comps[0], [], self, position)
             found.children = [Node(f"c{i}", "", c, [], found, position) for i, c in enumerate(comps, 1)]
-            self._elements[n] = found
+            made[n] = found
         return found
 
     def expand(self) -> None:
