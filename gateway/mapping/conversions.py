@@ -145,7 +145,7 @@ def _edifact_decimal(name: str, severity: Severity) -> Converter:
     return _parsed(
         name,
         severity,
-        lambda raw: _finite_decimal(raw.replace(",", ".")),
+        lambda raw: finite_decimal(raw.replace(",", ".")),
         IssueCode.INVALID_NUMBER,
         "a number",
     )
