@@ -47,9 +47,20 @@ MODULES: tuple[str, ...] = (
     "gateway.mapping.targets.common",
     "gateway.mapping.targets.commitment",
     "gateway.mapping.targets.shipment",
+    "gateway.mapping.targets.shipment_orders",
     "gateway.mapping.apply",
     "gateway.kit.ids",
     "gateway.pipeline.translate",
+    "gateway.formats.tree",
+    "gateway.formats.edifact.model",
+    "gateway.formats.edifact.reader",
+    "gateway.formats.edifact.envelope",
+    "gateway.formats.edifact.tree",
+    "gateway.mapping.tree_paths",
+    "gateway.mapping.tree_engine",
+    "gateway.mapping.edifact_paths",
+    "gateway.mapping.edifact_maps",
+    "gateway.pipeline.edifact_translate",
 )
 
 

@@ -20,7 +20,7 @@ from authlib.integrations.httpx_client import OAuth2Client
 
 from gateway.errors import DeliveryError, FormatError
 from gateway.formats.tree import from_json, parse_json
-from gateway.mapping.tree_spec import parse_path
+from gateway.mapping.tree_paths import parse_path
 
 MAX_PAGE_BYTES = 10 * 1024 * 1024
 MAX_PAGES = 1000  # per resource and poll: a partner API that never stops paging is cut off here

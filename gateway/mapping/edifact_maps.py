@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import pydantic_core
-from pydantic import Field, ValidationError
+from pydantic import ValidationError
 
 from gateway.errors import MappingError, NoMapError
 from gateway.formats.edifact import model as edifact
@@ -29,23 +29,17 @@ from gateway.mapping.edifact_paths import EdifactPath, accelerate
 from gateway.mapping.engine import Record
 from gateway.mapping.targets import TREE_BUILDERS, TREE_TARGETS, Build, DocumentFacts, MapContext, check_fit
 from gateway.mapping.targets import commitment as commitment_target
+from gateway.mapping.targets import shipment_orders as shipment_target
 from gateway.mapping.targets.common import Draft, MappingResult
 from gateway.mapping.tree_engine import TField, TreeProgram, TreeRun, compile_document
-from gateway.mapping.tree_spec import DocumentSpec
+from gateway.mapping.tree_spec import EdifactMapSpec
 
 Merge = Callable[[Mapping[str, Any], Mapping[str, Any]], dict[str, Any]]
-# Tree targets whose builders also give drafts (the same builder as for X12 855s).
-TREE_DRAFTERS: Mapping[str, Callable[[Build], Sequence[Draft]]] = {"commitment": commitment_target.draft}
-
-
-class EdifactMapSpec(DocumentSpec):
-    """A message map, `edi_maps/edifact/<MESSAGE>/<directory>.yaml`."""
-
-    format: Literal["edifact"]
-    target: Literal["commitment", "shipment", "functional_ack"]  # type: ignore[assignment]
-    message: str = Field(pattern=r"^[A-Z]{6}$")
-    versions: tuple[str, ...] = Field(min_length=1)  # directories: "D96A", "D01B"
-    extends: str | None = None
+# Tree targets whose builders also give drafts (commitments: the same builder as for X12 855s).
+TREE_DRAFTERS: Mapping[str, Callable[[Build], Sequence[Draft]]] = {
+    "commitment": commitment_target.draft,
+    "shipment": shipment_target.draft,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,10 +238,10 @@ class JsonResult:
 
 
 def apply_edifact_json(compiled: CompiledEdifact, message: edifact.Message, ctx: MapContext) -> JsonResult:
-    """`apply_edifact` with the events as JSON lines; a target with drafts (commitments) builds no
+    """`apply_edifact` with the events as JSON lines; a target with drafts (commitments, shipments) builds no
     models (see `apply.apply_x12_json`, which does the same for X12)."""
-    run, build = _extract(compiled, message, ctx)
     drafter = TREE_DRAFTERS.get(compiled.spec.target)
+    run, build = _extract(compiled, message, ctx, for_json=drafter is not None)
     if drafter is not None:
         texts = [pydantic_core.to_json(d).decode() for d in drafter(build)]
     else:
@@ -256,7 +250,7 @@ def apply_edifact_json(compiled: CompiledEdifact, message: edifact.Message, ctx:
 
 
 def _extract(
-    compiled: CompiledEdifact, message: edifact.Message, ctx: MapContext
+    compiled: CompiledEdifact, message: edifact.Message, ctx: MapContext, *, for_json: bool = False
 ) -> tuple[EdifactRun, Build]:
     where = Location(
         file=ctx.file,
@@ -266,7 +260,7 @@ def _extract(
     )
     run = EdifactRun(where)
     root = run.run(compiled.program, message_tree(message))
-    return run, Build(facts_of(message), ctx, run, root)
+    return run, Build(facts_of(message), ctx, run, root, for_json)
 
 
 def apply_edifact(compiled: CompiledEdifact, message: edifact.Message, ctx: MapContext) -> MappingResult:

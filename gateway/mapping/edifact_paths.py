@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from gateway.formats.edifact.tree import SegmentNode
 from gateway.formats.tree import Node
 from gateway.mapping.tree_engine import TreeProgram, TScope
-from gateway.mapping.tree_spec import Condition, Step, TreePath
+from gateway.mapping.tree_paths import Condition, Step, TreePath
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,15 +17,8 @@ from gateway.formats.tree import Node
 from gateway.formats.x12.model import Segment
 from gateway.mapping.conversions import Anchor, Converter, Dates, converter
 from gateway.mapping.engine import Record
-from gateway.mapping.tree_spec import (
-    Condition,
-    DocumentSpec,
-    TreeFieldSpec,
-    TreeLoopSpec,
-    TreePath,
-    parse_condition,
-    parse_path,
-)
+from gateway.mapping.tree_paths import Condition, TreePath, parse_condition, parse_path
+from gateway.mapping.tree_spec import DocumentSpec, TreeFieldSpec, TreeLoopSpec
 
 
 @dataclass(frozen=True, slots=True)

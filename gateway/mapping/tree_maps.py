@@ -27,7 +27,8 @@ from gateway.mapping.edifact_maps import EdifactMaps
 from gateway.mapping.targets import TREE_BUILDERS, TREE_TARGETS, Build, DocumentFacts, MapContext, check_fit
 from gateway.mapping.targets.common import MappingResult
 from gateway.mapping.tree_engine import TreeProgram, TreeRun, compile_document
-from gateway.mapping.tree_spec import CxmlMapSpec, DocumentSpec, JsonMapSpec, TreePath, parse_path
+from gateway.mapping.tree_paths import TreePath, parse_path
+from gateway.mapping.tree_spec import CxmlMapSpec, DocumentSpec, JsonMapSpec
 
 TREE_FORMATS = frozenset({"cxml", "json", "edifact"})
 Merge = Callable[[Mapping[str, Any], Mapping[str, Any]], dict[str, Any]]

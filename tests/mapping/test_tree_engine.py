@@ -16,7 +16,8 @@ from gateway.mapping import MapRegistry
 from gateway.mapping.registry import merge
 from gateway.mapping.tree_engine import TreeRun, compile_document
 from gateway.mapping.tree_maps import TreeMaps
-from gateway.mapping.tree_spec import DocumentSpec, parse_condition, parse_path
+from gateway.mapping.tree_paths import parse_condition, parse_path
+from gateway.mapping.tree_spec import DocumentSpec
 
 XML = parse(
     b'<cXML t="1"><R><Item n="1" k="a"><Q>5</Q></Item>'

@@ -1,8 +1,9 @@
 """The optional compiled build (`make native`) against the sources it was compiled from.
 
 The whole suite runs on whatever is importable: the compiled modules when a current build exists,
-the sources otherwise. This test runs `gateway translate` over every X12 input the repository and
-the shared corpus hold, plus generated interchanges of 855s and 856s, once on the compiled build and
+the sources otherwise. This test runs `gateway translate` over every X12, EDIFACT and cXML input
+the repository and the shared corpus hold, plus generated interchanges of 855s and 856s and one of
+DESADV and ORDRSP messages, once on the compiled build and
 once on the sources (`GATEWAY_PURE=1`), each in its own interpreter, and requires byte-identical
 JSON lines, stderr and exit status. Without a build it checks only the source mode (and fails under
 CI=true on a machine with a C compiler, where `.ci/run` builds it).
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from bench import edifact_bench
 from bench.x12_bench import generate
 from gateway import native
 from tests.pipeline.support import MAPS_DIR, PARTNERS_DIR
@@ -44,13 +46,20 @@ json.dump({"mode": native.in_use(), "runs": runs}, sys.stdout)
 
 
 def _inputs(shared_dir: Path, tmp_path: Path) -> list[str]:
-    files = sorted((shared_dir / "corpus" / "x12").glob("*.edi"))
-    files += sorted((REPO / "samples").rglob("*.edi"))
-    files += sorted((REPO / "edi_maps").rglob("*.cases/*.edi"))
+    corpus = shared_dir / "corpus"
+    files = sorted((corpus / "x12").glob("*.edi")) + sorted((corpus / "edifact").glob("*.edi"))
+    files += sorted((corpus / "cxml").glob("*.xml"))
+    files += sorted((REPO / "samples").rglob("*.edi")) + sorted((REPO / "samples").rglob("*.xml"))
+    files += sorted((REPO / "edi_maps").rglob("*.cases/*.edi")) + sorted(
+        (REPO / "edi_maps").rglob("*.cases/*.xml")
+    )
     for kind in ("855", "856"):
         path = tmp_path / f"generated_{kind}.edi"
         generate(path, size_mb=0.05, kind=kind, min_sets=120)
         files.append(path)
+    edifact = tmp_path / "generated_edifact.edi"
+    edifact_bench.generate(edifact, size_mb=0.1)
+    files.append(edifact)
     return [str(f) for f in files]
 
 
