@@ -4,11 +4,12 @@ Exit status: 0 when every file was read and mapped, 1 when some transaction set 
 its issues, 2 when some file could not be read at all (a one-line typed error on stderr names
 the file and the position). Sets we have no map for are reported on stderr as skipped.
 
-Large files are mapped in worker processes (`--jobs`, by default one per CPU for files of
-`PARALLEL_BYTES` or more): this process reads and checks the envelopes and hands the sets, as the
-text the reader cut, in batches to the workers, which map them and render their JSON lines and
-issue lines; the results are written in file order, with at most a few batches in flight, so the
-output is byte for byte the serial one and memory stays bounded whatever the file's size.
+Large X12 and EDIFACT files are mapped in worker processes (`--jobs`, by default one per CPU for
+files of `PARALLEL_BYTES` or more): this process reads and checks the envelopes and hands the sets
+(or messages), as the text the reader cut, in batches to the workers, which map them and render
+their JSON lines and issue lines; the results are written in file order, with at most a few
+batches in flight, so the output is byte for byte the serial one and memory stays bounded whatever
+the file's size.
 """
 
 from __future__ import annotations
@@ -26,10 +27,12 @@ from typing import BinaryIO, TextIO
 
 from gateway.errors import FormatError, GatewayError
 from gateway.formats import detect
+from gateway.formats.edifact import model as edifact
 from gateway.formats.issues import Issue, Severity
 from gateway.formats.x12 import model as x12
 from gateway.mapping import MapRegistry
 from gateway.partners.registry import PartnerRegistry
+from gateway.pipeline import edifact_translate
 from gateway.pipeline import translate as pipeline
 
 EXIT_OK, EXIT_REJECTED, EXIT_UNREADABLE = 0, 1, 2
@@ -105,13 +108,19 @@ def translate_files(
             try:
                 sha = file_sha256(path)
                 with path.open("rb") as fp:
-                    if (
-                        workers > 1
-                        and (jobs is not None or path.stat().st_size >= PARALLEL_BYTES)
-                        and pipeline.sniff(fp) is detect.Format.X12
-                    ):
+                    fmt = (
+                        pipeline.sniff(fp)
+                        if workers > 1 and (jobs is not None or path.stat().st_size >= PARALLEL_BYTES)
+                        else None
+                    )
+                    if fmt is detect.Format.X12:
                         pool = pool or _pool(workers, maps, partners)
                         found = _parallel(fp, pool, workers, name, sha, partners, partner_id, out, err)
+                    elif fmt is detect.Format.EDIFACT:
+                        pool = pool or _pool(workers, maps, partners)
+                        found = _parallel_edifact(
+                            fp, pool, workers, name, sha, partners, partner_id, out, err
+                        )
                     else:
                         ctx = pipeline.TranslateContext(
                             content_sha256=sha,
@@ -322,6 +331,125 @@ def _parallel(
     except _Stopped:
         pass
     return status
+
+
+# EDIFACT: a batch of messages that share their interchange, group and partner, as
+# `edifact_translate.wire_messages` gives them.
+_EdifactBatch = tuple[edifact_translate.Wire, str | None, str]
+
+
+def _map_edifact_batch(name: str, sha: str, batch: _EdifactBatch) -> Rendered:
+    """In a worker: map a batch of EDIFACT messages and render them."""
+    maps, partners = _worker_maps, _worker_partners
+    assert maps is not None
+    wire, cid, pid = batch
+    config = partners.get(cid) if partners is not None and cid is not None else None
+    events: list[str] = []
+    lines: list[str] = []
+    rejected = False
+    for message in edifact_translate.unwire_messages(wire):
+        try:
+            mapped = edifact_translate.map_message(
+                message, config, pid, maps, content_sha256=sha, file_name=name, as_json=True
+            )
+        except GatewayError as exc:
+            return "".join(events), "".join(lines), rejected, describe_failure(exc, name)
+        outcome = mapped.outcome()
+        text, issue_lines = render_outcome(outcome, name)
+        events.append(text)
+        lines.append(issue_lines)
+        rejected = rejected or outcome.rejected
+    return "".join(events), "".join(lines), rejected, None
+
+
+class _InOrder:
+    """Batches mapped in workers, written in file order, with at most `limit` batches in flight."""
+
+    def __init__(self, limit: int, out: TextIO, err: TextIO) -> None:
+        self.pending: deque[AsyncResult[Rendered] | Rendered] = deque()
+        self.limit, self.out, self.err = limit, out, err
+        self.status = EXIT_OK
+
+    def put(self, entry: AsyncResult[Rendered] | Rendered) -> None:
+        self.pending.append(entry)
+        self.settle(self.limit)
+
+    def settle(self, limit: int = 0) -> None:
+        """Write finished batches in order until at most `limit` remain; `_Stopped` after a batch
+        whose failure ends the file (its line written)."""
+        while len(self.pending) > limit:
+            entry = self.pending.popleft()
+            events, lines, rejected, failure = entry.get() if isinstance(entry, AsyncResult) else entry
+            if lines:
+                self.err.write(lines)
+            if events:
+                self.out.write(events)
+            if rejected:
+                self.status = max(self.status, EXIT_REJECTED)
+            if failure is not None:
+                self.err.write(failure)
+                self.status = EXIT_UNREADABLE
+                raise _Stopped
+
+
+def _parallel_edifact(
+    fp: BinaryIO,
+    pool: Pool,
+    jobs: int,
+    name: str,
+    sha: str,
+    partners: PartnerRegistry | None,
+    partner_id: str | None,
+    out: TextIO,
+    err: TextIO,
+) -> int:
+    """`_parallel` for EDIFACT: this process reads and checks, the workers map messages in batches."""
+    written = _InOrder(jobs * IN_FLIGHT_PER_JOB, out, err)
+    batch: list[edifact.Message] = []
+    shared: tuple[object, ...] = ()
+    size = 0
+
+    def send() -> None:
+        nonlocal batch, size
+        if batch:
+            _, _, _, cid, pid = shared
+            assert cid is None or isinstance(cid, str)
+            assert isinstance(pid, str)
+            wire = edifact_translate.wire_messages(batch)
+            written.put(pool.apply_async(_map_edifact_batch, (name, sha, (wire, cid, pid))))
+            batch, size = [], 0
+
+    try:
+        try:
+            for item in edifact_translate.read_edifact(
+                fp, partners=partners, partner_id=partner_id, file_name=name
+            ):
+                if isinstance(item, edifact_translate.PendingMessage):
+                    m, config, pid = item
+                    cid = config.id if config is not None else None
+                    key = (m.interchange, m.group, m.chars, cid, pid)
+                    if len(shared) != len(key) or any(a is not b for a, b in zip(shared, key, strict=True)):
+                        send()
+                        shared = key
+                    batch.append(m)
+                    size += len(m.segments)
+                    if size >= BATCH_SEGMENTS:
+                        send()
+                    continue
+                if isinstance(item, edifact.GroupClosed | edifact.InterchangeClosed) and item.issues:
+                    lines, bad = render_note(
+                        item.issues
+                    )  # as `edifact_translate.edifact_documents` notes them
+                    send()
+                    written.put(("", lines, bad, None))
+            send()
+        except (FormatError, OSError, GatewayError):
+            written.settle()  # what came before the failure is written first, as in the serial order
+            raise
+        written.settle()
+    except _Stopped:
+        pass
+    return written.status
 
 
 def run(

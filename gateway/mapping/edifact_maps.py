@@ -143,25 +143,38 @@ class EdifactRun(TreeRun):
         self._at: tuple[int | None, int | None] | None = None
 
     def first(self, f: TField, node: Node, rec: Record) -> tuple[Anchor | None, bool] | None:
+        if not f.fast:
+            return super().first(f, node, rec)  # the generic walk (issues are placed by segment_of)
         empty: Anchor | None = None
         rejected = False
         convert = f.convert
-        if f.by_name or not all(isinstance(p, EdifactPath) for p in f.picks):
-            return super().first(f, node, rec)  # the generic walk (issues are placed by segment_of)
         for pick in f.picks:
             assert isinstance(pick, EdifactPath)
-            for raw, seg, el, comp in pick.raws(node):
+            e, c = pick.element, pick.component
+            for seg in pick.segments_of(node):
+                if not e:
+                    raw = seg.value()
+                else:
+                    comps = pick.components(seg)
+                    if comps is None:
+                        continue
+                    if not c:
+                        raw = comps[0].strip()
+                    elif c <= len(comps):
+                        raw = comps[c - 1].strip()
+                    else:
+                        continue
                 if not raw:  # reported only when the field is required: the node is made for that
                     if empty is None:
-                        made = seg.element(el) if el else None
-                        empty = made.children[comp - 1] if made and comp else made or seg
+                        made = seg.element(e) if e else None
+                        empty = made.children[c - 1] if made and c else made or seg
                     continue
                 if convert is None:
                     rec.values[f.name] = raw
                     return None
-                self._at = (el, comp)  # for an issue the converter reports on this value
+                self._at = (e or None, c or None)  # for an issue the converter reports on this value
                 try:
-                    value = convert(self, raw, seg, el or 0)
+                    value = convert(self, raw, seg, e)
                 finally:
                     self._at = None
                 if value is not None:

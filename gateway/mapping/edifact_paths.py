@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from gateway.formats.edifact.tree import SegmentNode
+from gateway.formats.edifact.tree import MessageNode, SegmentNode
 from gateway.formats.tree import Node
-from gateway.mapping.tree_engine import TreeProgram, TScope
+from gateway.mapping.tree_engine import TField, TreeProgram, TScope
 from gateway.mapping.tree_paths import Condition, Step, TreePath
 
 
@@ -80,10 +80,12 @@ class EdifactPath(TreePath):
     element: int = 0
     element_tests: tuple[tuple[int, frozenset[str]], ...] = ()
     component: int = 0
+    tag: str = ""  # the one tag step, when the segment steps are just that (`QTY[e1/c1=21]`)
+    tag_tests: tuple[_Test, ...] = ()
 
     def select(self, node: Node) -> list[Node]:
         if not self.element:
-            return list(self._segments(node))
+            return list(self.segments_of(node))
         out: list[Node] = []
         c = self.component
         for _, seg, _, _ in self.raws(node):
@@ -95,23 +97,53 @@ class EdifactPath(TreePath):
     def raws(self, node: Node) -> list[tuple[str, SegmentNode, int | None, int | None]]:
         """What `select` finds as (text without surrounding blanks, segment, element, component),
         without making the element and component nodes."""
-        current = self._segments(node)
-        e, c, tests = self.element, self.component, self.element_tests
+        current = self.segments_of(node)
+        e, c = self.element, self.component
         if not e:
             return [(n.value(), n, None, None) for n in current]
         out: list[tuple[str, SegmentNode, int | None, int | None]] = []
         for seg in current:
-            parts = seg.parts()
-            if e > len(parts):
-                continue
-            comps = parts[e - 1]
-            if tests and not all(k <= len(comps) and comps[k - 1].strip() in values for k, values in tests):
+            comps = self.components(seg)
+            if comps is None:
                 continue
             if not c:
                 out.append((comps[0].strip(), seg, e, None))
             elif c <= len(comps):
                 out.append((comps[c - 1].strip(), seg, e, c))
         return out
+
+    def components(self, seg: SegmentNode) -> list[str] | None:
+        """The components of the path's element in `seg`, when it has it and its tests hold."""
+        parts = seg.parts()
+        e = self.element
+        if e > len(parts):
+            return None
+        comps = parts[e - 1]
+        for k, values in self.element_tests:
+            if k > len(comps) or comps[k - 1].strip() not in values:
+                return None
+        return comps
+
+    def segments_of(self, node: Node) -> list[SegmentNode]:
+        """The segments the segment steps reach from `node` (a list the caller does not change)."""
+        tag = self.tag
+        if not tag:
+            return self._segments(node)
+        if isinstance(node, SegmentNode):  # noqa: SIM114 (one class at a time: native attribute reads)
+            found = node.by_tag.get(tag)
+        elif isinstance(node, MessageNode):
+            found = node.by_tag.get(tag)
+        else:
+            return _NO_SEGMENTS
+        if found is None:
+            return _NO_SEGMENTS
+        tests = self.tag_tests
+        if not tests:
+            return found
+        if len(tests) == 1:
+            test = tests[0]
+            return [f for f in found if test.holds(f.parts())]
+        return [f for f in found if all(t.holds(f.parts()) for t in tests)]
 
     def _segments(self, node: Node) -> list[SegmentNode]:
         current: list[Node] = [node]
@@ -148,6 +180,7 @@ class EdifactPath(TreePath):
         return [n for n in current if isinstance(n, SegmentNode)]
 
 
+_NO_SEGMENTS: list[SegmentNode] = []
 _NONE: list[Node] = []
 
 
@@ -185,6 +218,7 @@ def fast(path: TreePath) -> TreePath:
         if any(t is None for t in tests):
             return path
         segments.append((step.name, tuple(t for t in tests if t is not None)))
+    single = len(segments) == 1 and segments[0][0] not in (".", "..")
     return EdifactPath(
         path.text,
         path.steps,
@@ -193,6 +227,8 @@ def fast(path: TreePath) -> TreePath:
         element=element,
         element_tests=tuple(element_tests),
         component=component,
+        tag=segments[0][0] if single else "",
+        tag_tests=segments[0][1] if single else (),
     )
 
 
@@ -201,8 +237,13 @@ def accelerate(program: TreeProgram) -> TreeProgram:
     return replace(program, each=fast(program.each), scope=_scope(program.scope))
 
 
+def _field(f: TField) -> TField:
+    picks = tuple(fast(p) for p in f.picks)
+    return replace(f, picks=picks, fast=not f.by_name and all(isinstance(p, EdifactPath) for p in picks))
+
+
 def _scope(scope: TScope) -> TScope:
     return TScope(
-        fields=tuple(replace(f, picks=tuple(fast(p) for p in f.picks)) for f in scope.fields),
+        fields=tuple(_field(f) for f in scope.fields),
         loops=tuple(replace(loop, each=fast(loop.each), scope=_scope(loop.scope)) for loop in scope.loops),
     )

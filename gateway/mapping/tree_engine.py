@@ -31,6 +31,7 @@ class TField:
     severity: Severity
     convert: Converter | None
     default: str | None = None
+    fast: bool = False  # every pick is read without the generic walk (`edifact_paths.EdifactPath`)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,9 @@ small so that many are in flight) and requires the same JSON lines, stderr lines
 over the shared corpus and the samples in one run (readable, unreadable, skipped and rejected
 files), a large generated interchange with a broken set and bytes after its IEA (a format error
 once many sets were handed out), and a partner whose map override does not exist (an error raised
-while mapping, in a worker).
+while mapping, in a worker); and the same for EDIFACT: the corpus, the samples and the map cases,
+a large interchange with a rejected message followed by a second interchange from an unknown sender
+and a stray UNA after it (a format error), and a missing override.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from bench import edifact_bench
 from bench.x12_bench import generate
 from gateway.cli import translate as command
 from gateway.mapping import MapRegistry
@@ -82,4 +85,51 @@ def test_an_error_while_mapping_stops_the_file_at_the_same_set(tmp_path: Path) -
     path = tmp_path / "acks.edi"
     generate(path, size_mb=0.05, kind="855", min_sets=120)
     err = _same([path], load_partners(partners), partner_id="acme-fasteners")
+    assert err.startswith("MappingError")
+
+
+def test_edifact_corpus_samples_and_cases_translate_alike_with_workers(
+    shared_dir: Path, tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken.edi"
+    broken.write_bytes(
+        b"UNA:+.? 'UNB+UNOC:3+X:14+Y:ZZZ+250318:1600+1'UNH+1+DESADV:D:96A:UN'BGM+351+" + b"x" * 10
+    )
+    files = sorted((shared_dir / "corpus" / "edifact").glob("*.edi"))
+    files += sorted((SAMPLES / "edifact").rglob("*.edi")) + sorted(MAPS_DIR.glob("edifact/**/*.cases/*.edi"))
+    err = _same([*files[:3], broken, *files[3:]], load_partners(PARTNERS_DIR))
+    assert "skipped:" in err
+    assert "error:" in err
+
+
+def test_edifact_errors_after_many_messages_come_after_their_events(tmp_path: Path) -> None:
+    path = tmp_path / "big.edi"
+    count = edifact_bench.generate(path, size_mb=0.2)
+    text = path.read_text(encoding="latin-1")
+    text = text.replace("UNT+55+7'", "UNT+54+7'")  # one DESADV with a wrong segment count
+    second = "UNB+UNOC:3+9999999999999:14+GATEWAYBUYER:ZZZ+250318:1700+OTHER0001'" + text.split("'\n", 2)[2]
+    path.write_text(text + second + "UNA:+,? '\n", encoding="latin-1")  # a stray UNA: a format error
+    status, out, err = _run([path], 2, load_partners(PARTNERS_DIR))
+    assert (status, out, err) == _run([path], 1, load_partners(PARTNERS_DIR))
+    assert status == 2
+    assert err.splitlines()[-1].startswith("FormatError")
+    assert "UNT 0074 says 54 segments" in err
+    assert "UNA" in err.splitlines()[-1]
+    events = [line for line in out.splitlines() if line]
+    assert len(events) > 2 * count  # both interchanges were mapped before the error
+    assert any('"partner_id":"rheinwerk-bearings"' in line for line in events)
+    assert any('"partner_id":"14:9999999999999"' in line for line in events)
+
+
+def test_an_edifact_mapping_error_stops_the_file_at_the_same_message(tmp_path: Path) -> None:
+    partners = tmp_path / "partners"
+    shutil.copytree(PARTNERS_DIR, partners)
+    config = partners / "rheinwerk-bearings.yaml"
+    text = config.read_text(encoding="utf-8").replace(
+        "maps: {}", "maps:\n  edifact/DESADV: edifact/DESADV/overrides/missing.yaml"
+    )
+    config.write_text(text, encoding="utf-8")
+    path = tmp_path / "big.edi"
+    edifact_bench.generate(path, size_mb=0.05)
+    err = _same([path], load_partners(partners))
     assert err.startswith("MappingError")

@@ -189,6 +189,12 @@ def read(
     yield from env.finish()
 
 
+def cut_segments(text: str, chars: ServiceChars) -> list[str]:
+    """The segments of `text` (segments joined by unreleased terminators, none after the last) as the
+    reader cuts them: the inverse of joining a message's segment texts with the terminator."""
+    return _Cut(chars).split(text)
+
+
 _new = tuple.__new__
 _STOPS = frozenset({"UNH", "UNT", "UNG", "UNE", "UNB", "UNZ", "UNA"})
 
