@@ -10,11 +10,12 @@ average is printed):
 - the codec: `gateway.formats.edifact.reader.read` consumed to the end, every message's envelope
   checked (MB/s, messages/s);
 - `gateway translate` as the CLI runs it (read, check, identify the partner, map, write JSON lines;
-  the X12 bench's script, one process: EDIFACT is not mapped in workers);
+  the X12 bench's script), with its default jobs (workers for large files) and with `--jobs 1`;
 - pydifact (`Interchange.from_str`, its tokenizer and parser, segments counted) on the same file;
-- peak memory (the process's maximum resident set); with `--big-mb`, the codec and translate on a
-  large file (memory grows with the largest message, not the file), and pydifact too with
-  `--pydifact-big`.
+- peak memory (the process's maximum resident set, and with workers the largest sum of the
+  proportional set sizes of the process and its workers); with `--big-mb`, the codec and translate
+  (both ways) on a large file (memory grows with the largest message, not the file), and pydifact
+  too with `--pydifact-big`.
 
     python -m bench.edifact_bench --size-mb 20 [--big-mb 100] [--repeat 3] [--json]
 """
@@ -160,6 +161,9 @@ def run(
     entry: dict[str, object] = {"file_mb": round(path.stat().st_size / 1e6, 1), "messages": count}
     entry["codec"] = asdict(measure_command([py, "-c", _CODEC], path, name="codec", repeat=repeat))
     entry["translate"] = asdict(
+        measure_command([py, "-c", _TRANSLATE], path, name="translate", repeat=repeat)
+    )
+    entry["translate_1"] = asdict(
         measure_command([py, "-c", _TRANSLATE, "1"], path, name="translate", repeat=repeat)
     )
     entry["pydifact"] = asdict(measure_command([py, "-c", _PYDIFACT], path, name="pydifact", repeat=1))
@@ -170,7 +174,8 @@ def run(
         path.unlink()
         found: dict[str, object] = {"file_mb": round(big.stat().st_size / 1e6, 1), "messages": big_count}
         found["codec"] = asdict(measure_command([py, "-c", _CODEC], big, name="codec", repeat=1))
-        found["translate"] = asdict(
+        found["translate"] = asdict(measure_command([py, "-c", _TRANSLATE], big, name="translate", repeat=1))
+        found["translate_1"] = asdict(
             measure_command([py, "-c", _TRANSLATE, "1"], big, name="translate", repeat=1)
         )
         if pydifact_big:
@@ -181,9 +186,14 @@ def run(
 
 
 def _line(label: str, m: dict[str, object], unit: str = "messages") -> str:
+    tree = (
+        f", with workers {m['tree_peak_mb']} MB"
+        if m.get("tree_peak_mb", m["peak_mb"]) != m["peak_mb"]
+        else ""
+    )
     return (
         f"    {label:<34} {m['mb_per_s']:>6} MB/s  {m['sets_per_s']:>7} {unit}/s"
-        f"  {m['seconds']:>7} s  peak {m['peak_mb']} MB"
+        f"  {m['seconds']:>7} s  peak {m['peak_mb']} MB{tree}"
     )
 
 
@@ -197,6 +207,8 @@ def _print(report: dict[str, object]) -> None:
         print(f"  DESADV + ORDRSP interchange: {entry['file_mb']} MB, {entry['messages']} messages")
         print(_line("codec (read + envelope checks)", entry["codec"]))
         print(_line("gateway translate", entry["translate"], "events"))
+        if "translate_1" in entry:
+            print(_line("gateway translate --jobs 1", entry["translate_1"], "events"))
         if "pydifact" in entry:
             mine, theirs = entry["translate"], entry["pydifact"]
             ratio = round(float(theirs["seconds"]) / max(float(mine["seconds"]), 1e-9), 1)

@@ -14,6 +14,7 @@ the file's size.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -187,10 +188,18 @@ class _Stopped(Exception):
 
 
 def _pool(jobs: int, maps: MapRegistry, partners: PartnerRegistry | None) -> Pool:
-    """Workers forked from this process, so they share its loaded maps and partners as they are."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # fork() while threads run (Python 3.12+)
-        return multiprocessing.get_context("fork").Pool(jobs, _init_worker, (maps, partners))
+    """Workers forked from this process, so they share its loaded maps and partners as they are.
+
+    The objects alive at the fork are frozen for the garbage collector meanwhile (`gc.freeze`): the
+    workers' collections then never walk them, which would write to every page they sit on and so
+    copy the whole inherited heap into each worker."""
+    gc.freeze()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # fork() while threads run (Python 3.12+)
+            return multiprocessing.get_context("fork").Pool(jobs, _init_worker, (maps, partners))
+    finally:
+        gc.unfreeze()  # this process collects them as before
 
 
 def _init_worker(maps: MapRegistry, partners: PartnerRegistry | None) -> None:
