@@ -9,8 +9,7 @@ is not mapped.
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO, NamedTuple
 
@@ -94,13 +93,15 @@ def read_edifact(
     partners: PartnerRegistry | None = None,
     partner_id: str | None = None,
     file_name: str | None = None,
+    skip: Callable[[], bool] | None = None,
 ) -> Iterator[edifact.EdifactItem | PendingMessage]:
     """Every envelope item of the file, and a `PendingMessage` in place of each message: the reading
     half of `translate_edifact`, for callers that map the messages elsewhere (in other processes).
 
+    `skip`: see `reader.read` (a message it skips comes framed only, not to be mapped).
     Raises FormatError (from the reader) when the bytes cannot be framed as EDIFACT."""
     resolved: tuple[PartnerConfig | None, str] | None = None
-    for item in edifact_reader.read(source, file_name=file_name):
+    for item in edifact_reader.read(source, file_name=file_name, skip=skip):
         if isinstance(item, edifact.Message):
             if resolved is None:
                 resolved = partner_for(item.interchange, partners, partner_id)
@@ -183,87 +184,6 @@ def map_message(
         issues=message.issues + result.issues,
         map_issues=result.issues,
     )
-
-
-# Messages on their way to another process (`gateway translate`'s workers), which share their
-# interchange, group and service characters: the envelope's frozen headers as their fields (frozen
-# dataclasses of the compiled build do not unpickle), and per message its checks, UNH 0062 and S009,
-# its places, and its segments as one text (each segment's elements joined by the element separator,
-# the segments by the terminator, release characters in place: the reader cuts it again as it cut
-# the file) with the segments' offsets. One string per message pickles far faster than its segments.
-Fields = dict[str, object]
-WireMessage = tuple[tuple[Issue, ...], str, tuple[str, str, str, str, str], int, int, str, list[int]]
-Wire = tuple[Fields | None, Fields | None, Fields, list[WireMessage]]
-
-
-def fields_of(obj: object) -> Fields:
-    """A frozen dataclass of the EDIFACT model as its fields (nested ones as theirs)."""
-    out: Fields = {}
-    for f in dataclasses.fields(obj):  # type: ignore[arg-type]
-        value = getattr(obj, f.name)
-        out[f.name] = fields_of(value) if dataclasses.is_dataclass(value) else value
-    return out
-
-
-def wire_messages(messages: list[edifact.Message]) -> Wire:
-    """Messages of one interchange and group (and service characters) as they travel."""
-    first = messages[0]
-    el, term = first.chars.element, first.chars.segment
-    wires: list[WireMessage] = []
-    for m in messages:
-        text = term.join([el.join((seg[0], *seg[1])) for seg in m.segments])
-        ident = m.id
-        s009 = (ident.type, ident.version, ident.release, ident.agency, ident.association)
-        wires.append((m.issues, m.reference, s009, m.index, m.ordinal, text, [seg[3] for seg in m.segments]))
-    return (
-        fields_of(first.interchange) if first.interchange is not None else None,
-        fields_of(first.group) if first.group is not None else None,
-        fields_of(first.chars),
-        wires,
-    )
-
-
-def unwire_messages(wire: Wire) -> list[edifact.Message]:
-    """The messages `wire_messages` sent, as the reader made them."""
-    ic, grp, chars_fields, wires = wire
-    chars = _chars(chars_fields)
-    interchange = None
-    if ic is not None:
-        values = dict(ic)
-        raw_chars = values.pop("chars")
-        assert isinstance(raw_chars, dict)
-        interchange = edifact.InterchangeHeader(chars=_chars(raw_chars), **values)  # type: ignore[arg-type]
-    group = edifact.GroupHeader(**grp) if grp is not None else None  # type: ignore[arg-type]
-    el, rel = chars.element, chars.release
-    out: list[edifact.Message] = []
-    for issues, reference, s009, index, ordinal, text, offsets in wires:
-        segments: list[edifact.Segment] = []
-        texts = edifact_reader.cut_segments(text, chars)
-        assert len(texts) == len(offsets)
-        for position, piece in enumerate(texts):
-            els = piece.split(el) if rel not in piece else edifact.split_released(piece, el, rel)
-            segments.append(_new(edifact.Segment, (els[0], tuple(els[1:]), position + 1, offsets[position])))
-        out.append(
-            edifact.Message(
-                interchange,
-                group,
-                reference,
-                edifact.MessageId(s009[0], s009[1], s009[2], s009[3], s009[4]),
-                tuple(segments),
-                chars,
-                issues,
-                index,
-                ordinal,
-            )
-        )
-    return out
-
-
-def _chars(values: Fields) -> edifact.ServiceChars:
-    return edifact.ServiceChars(**values)  # type: ignore[arg-type]
-
-
-_new = tuple.__new__
 
 
 def edifact_documents(source: BinaryIO, ctx: TranslateContext) -> Iterator[Translated]:

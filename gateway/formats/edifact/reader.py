@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 from pydifact.control.characters import Characters
@@ -94,11 +94,21 @@ class _Source:
 
 
 def read(
-    source: bytes | BinaryIO, *, file_name: str | None = None, chunk_size: int = CHUNK_SIZE
+    source: bytes | BinaryIO,
+    *,
+    file_name: str | None = None,
+    chunk_size: int = CHUNK_SIZE,
+    skip: Callable[[], bool] | None = None,
 ) -> Iterator[EdifactItem]:
     """Every item of the file in order. FormatError when the bytes cannot be framed: empty input,
     no UNA, UNB or UNH at the start, an unusable UNA, text that is not in the declared repertoire,
-    or a segment that never ends."""
+    or a segment that never ends.
+
+    `skip`, when given, is asked at each UNH: when it answers True the message's segments are framed
+    and counted but not split (their `elements` are empty), for a caller that will not map that
+    message (the workers of `gateway translate` that share the reading of a file). The items, the
+    envelope checks and every later message are the same either way.
+    """
     raw = _Source(source, chunk_size)
     head = raw.read()
     while len(head) < 4096:
@@ -139,6 +149,7 @@ def read(
     buf = decode(head[9:] if una else head, False)
     offset = base + (9 if una else 0)
     first = True
+    light = False  # the open message is framed only (`skip`)
     while True:
         chunk = raw.read()
         final = not chunk
@@ -160,9 +171,17 @@ def read(
                 piece = piece.strip(pad)
             if not piece:
                 continue
+            body = env.body
+            if light and body is not None:
+                cut_at = piece.find(el)
+                tag = piece if cut_at < 0 else piece[:cut_at]
+                if tag not in _STOPS:
+                    body.append(_new(Segment, (tag, _UNREAD, len(body) + 2, start)))
+                    continue
             els = piece.split(el) if rel not in piece else split_released(piece, el, rel)
             tag = els[0]
-            body = env.body
+            if tag == "UNH":
+                light = skip is not None and skip()
             if body is not None and tag not in _STOPS:
                 # tuple.__new__ directly: a NamedTuple's own constructor costs about twice as much
                 body.append(_new(Segment, (tag, tuple(els[1:]), len(body) + 2, start)))
@@ -189,13 +208,8 @@ def read(
     yield from env.finish()
 
 
-def cut_segments(text: str, chars: ServiceChars) -> list[str]:
-    """The segments of `text` (segments joined by unreleased terminators, none after the last) as the
-    reader cuts them: the inverse of joining a message's segment texts with the terminator."""
-    return _Cut(chars).split(text)
-
-
 _new = tuple.__new__
+_UNREAD: tuple[str, ...] = ()
 _STOPS = frozenset({"UNH", "UNT", "UNG", "UNE", "UNB", "UNZ", "UNA"})
 
 

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
 
+from bench import edifact_bench
 from gateway.errors import FormatError
 from gateway.formats.edifact import model, reader
 from gateway.formats.issues import IssueCode, Severity
@@ -15,9 +20,9 @@ ORDRSP = (
 )
 
 
-def items(text: str | bytes, **kw: int) -> list[model.EdifactItem]:
+def items(text: str | bytes, chunk_size: int = reader.CHUNK_SIZE) -> list[model.EdifactItem]:
     data = text.encode("latin-1") if isinstance(text, str) else text
-    return list(reader.read(data, file_name="in.edi", **kw))
+    return list(reader.read(data, file_name="in.edi", chunk_size=chunk_size))
 
 
 def messages(text: str | bytes) -> list[model.Message]:
@@ -149,3 +154,44 @@ def test_bytes_that_cannot_be_framed_raise_a_format_error_with_a_location(data: 
         items(data)
     assert raised.value.location is not None
     assert raised.value.location.file == "in.edi"
+
+
+def _framed(item: model.EdifactItem) -> object:
+    """An item with its messages' segment elements left out: what framing alone gives."""
+    if isinstance(item, model.Message):
+        segments = tuple((s.tag, s.position, s.offset) for s in item.segments)
+        return (item.reference, item.id, item.issues, item.index, item.ordinal, item.interchange, segments)
+    return item
+
+
+def _read_all(
+    data: bytes, name: str, skip: Callable[[], bool] | None
+) -> list[model.EdifactItem] | FormatError:
+    try:
+        return list(reader.read(data, file_name=name, skip=skip))
+    except FormatError as exc:
+        return exc
+
+
+def test_skipped_messages_are_framed_alike_and_their_segments_left_unsplit(
+    shared_dir: Path, tmp_path: Path
+) -> None:
+    bench = tmp_path / "bench.edi"
+    edifact_bench.generate(bench, size_mb=0.05)
+    files = [bench, *sorted((shared_dir / "corpus" / "edifact").glob("*.edi"))]
+    skipped = 0
+    for path in files:
+        data = path.read_bytes()
+        whole = _read_all(data, path.name, None)
+        alternate = _read_all(data, path.name, itertools.cycle([False, True]).__next__)
+        if isinstance(whole, FormatError):
+            assert isinstance(alternate, FormatError)
+            assert str(alternate) == str(whole)
+            continue
+        assert not isinstance(alternate, FormatError)
+        assert [_framed(i) for i in alternate] == [_framed(i) for i in whole]
+        for mine, theirs in zip(alternate, whole, strict=True):
+            if isinstance(mine, model.Message) and isinstance(theirs, model.Message) and mine != theirs:
+                assert all(not s.elements for s in mine.segments[1:-1])
+                skipped += 1
+    assert skipped > 10
