@@ -27,10 +27,18 @@ from gateway.store.repositories.messaging import OutboundMessageRepository, Outb
 from gateway.store.repositories.stock import GoodsReceiptRepository
 from gateway.store.repositories.supply import CommitmentRepository, ShipmentRepository, UpsertOutcome
 
+# The outbound EDIFACT documents whose interchanges a partner's CONTRL acknowledges.
+EDIFACT_ACKED_KINDS = frozenset({"ORDERS"})
+
 
 def group_subject(partner_id: str, functional_id: str, group_control: str) -> str:
     """The subject of cases about one of our outbound functional groups (997 missing or rejecting)."""
     return f"partner:{partner_id}:group:{functional_id}:{group_control}"
+
+
+def interchange_subject(partner_id: str, reference: str) -> str:
+    """The subject of a missing CONTRL for one of our EDIFACT interchanges (UNB 0020)."""
+    return f"partner:{partner_id}:interchange:{reference}"
 
 
 class Applier:
@@ -251,7 +259,13 @@ class Applier:
             canonical.AckStatus.REJECTED: db.OutboundStatus.REJECTED,
         }[ack.status]
         messages.set_status(sent.id, status, ack_document_id=ack.document_id, acked_at=self.now)
-        self.resolve_cases([(ExceptionType.NO_FUNCTIONAL_ACK, subject)], note="997 received")
+        if sent.kind in EDIFACT_ACKED_KINDS:
+            awaited = interchange_subject(
+                ack.partner_id, sent.interchange_control or ack.group_control_number
+            )
+            self.resolve_cases([(ExceptionType.NO_FUNCTIONAL_ACK, awaited)], note="CONTRL received")
+        else:
+            self.resolve_cases([(ExceptionType.NO_FUNCTIONAL_ACK, subject)], note="997 received")
         if ack.status in (canonical.AckStatus.REJECTED, canonical.AckStatus.PARTIALLY_ACCEPTED):
             errors = "; ".join(e for s in ack.sets for e in s.errors) or "no detail given"
             self.open_cases(

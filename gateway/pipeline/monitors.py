@@ -6,7 +6,10 @@ document arrives:
 
 - `no_functional_ack` on `partner:<id>:group:PO:<GS06>`: an 850 we wrote is still `written`/`sent` (no 997)
   `sla.functional_ack_hours` after it was written. The Applier resolves it when the 997 comes;
-  partners with `functional_ack: none` are not monitored.
+  partners with `functional_ack: none` are not monitored. For EDIFACT partners, on
+  `partner:<id>:interchange:<UNB 0020>`: an ORDERS interchange that asked for a CONTRL has none
+  after the same hours (partners with `request_contrl: false` are not monitored); the CONTRL
+  resolves it.
 - `no_po_ack` on `po:<po>`: a PO we sent has no commitment on any line `sla.po_ack_hours` after it
   was sent. The Applier resolves it when a commitment for the PO is applied.
 - `shipment_overdue` on `po:<po>:line:<line>`: a committed (not rejected, not cancelled) line has
@@ -18,6 +21,7 @@ document arrives:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -28,7 +32,7 @@ from gateway.canonical import ExceptionType
 from gateway.correlation import cases
 from gateway.correlation.sla import overdue_quantity
 from gateway.partners.model import FunctionalAckKind, PartnerConfig
-from gateway.pipeline.correlate import Applier, group_subject
+from gateway.pipeline.correlate import EDIFACT_ACKED_KINDS, Applier, group_subject, interchange_subject
 from gateway.pipeline.runtime import Runtime
 from gateway.store import models as db
 from gateway.store.repositories.erp import PurchaseOrderRepository
@@ -79,23 +83,11 @@ _ACKED_KINDS = {"850": "PO", "860": "PC"}
 def _no_functional_ack(
     session: Session, partner: PartnerConfig, now: dt.datetime
 ) -> list[canonical.ExceptionCase]:
-    if partner.x12 is None or partner.x12.functional_ack is FunctionalAckKind.NONE:
-        return []
     hours = partner.sla.functional_ack_hours
-    messages = OutboundMessageRepository(session)
     found: list[canonical.ExceptionCase] = []
-    for kind, functional_id in _ACKED_KINDS.items():
-        offset = 0
-        while True:
-            page = messages.list(
-                partner_id=partner.id,
-                kind=kind,
-                status=_WAITING,
-                created_before=now - dt.timedelta(hours=hours),
-                limit=_PAGE,
-                offset=offset,
-            )
-            for m in page:
+    if partner.x12 is not None and partner.x12.functional_ack is not FunctionalAckKind.NONE:
+        for kind, functional_id in _ACKED_KINDS.items():
+            for m in _waiting(session, partner, kind, now - dt.timedelta(hours=hours)):
                 found.append(
                     cases.make_case(
                         ExceptionType.NO_FUNCTIONAL_ACK,
@@ -110,10 +102,47 @@ def _no_functional_ack(
                         actual=f"none since {m.created_at.isoformat()}",
                     )
                 )
-            if len(page) < _PAGE:
-                break
-            offset += _PAGE
+    if partner.edifact is not None and partner.edifact.request_contrl:
+        for kind in sorted(EDIFACT_ACKED_KINDS):
+            for m in _waiting(session, partner, kind, now - dt.timedelta(hours=hours)):
+                if m.group_control is None:  # sent without asking for a CONTRL (UNB 0031)
+                    continue
+                found.append(
+                    cases.make_case(
+                        ExceptionType.NO_FUNCTIONAL_ACK,
+                        partner_id=partner.id,
+                        subject=interchange_subject(partner.id, m.interchange_control or m.group_control),
+                        message=(
+                            f"no CONTRL for our {kind} interchange {m.interchange_control} "
+                            f"{hours} hours after it was written"
+                        ),
+                        now=now,
+                        expected=f"a CONTRL within {hours} hours",
+                        actual=f"none since {m.created_at.isoformat()}",
+                    )
+                )
     return found
+
+
+def _waiting(
+    session: Session, partner: PartnerConfig, kind: str, before: dt.datetime
+) -> Iterator[db.OutboundMessage]:
+    """The partner's outbound messages of `kind` written before `before` and not acknowledged yet."""
+    messages = OutboundMessageRepository(session)
+    offset = 0
+    while True:
+        page = messages.list(
+            partner_id=partner.id,
+            kind=kind,
+            status=_WAITING,
+            created_before=before,
+            limit=_PAGE,
+            offset=offset,
+        )
+        yield from page
+        if len(page) < _PAGE:
+            return
+        offset += _PAGE
 
 
 def _purchase_orders(

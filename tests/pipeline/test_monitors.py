@@ -1,5 +1,6 @@
 """SLA monitors on SQLite and PostgreSQL, with the runtime's fixed clock moved on: a missing 997, a
-missing 855 and a missing shipment each open one case, and the document that was missing closes it."""
+missing CONTRL for our ORDERS, a missing 855 and a missing shipment each open one case, and the
+document that was missing closes it."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from gateway.pipeline import erp, ingest, monitors
 from gateway.pipeline.runtime import Runtime
 from gateway.store.repositories.cases import ACTIVE, ExceptionRepository
 from gateway.store.session import session_scope
-from tests.pipeline.support import case_keys, import_orders, sample
+from tests.pipeline.support import SAMPLES, case_keys, import_orders, sample
 
 ACME_PO = "4500001001"
 NFA, NPA, OVERDUE = (
@@ -83,6 +84,31 @@ def test_a_missing_997_and_855_open_cases_that_the_997_and_855_close(runtime: Ru
         by_partner = {c.partner_id: str(c.status) for c in cases}
     assert by_partner["acme-fasteners"] == "auto_resolved"
     assert by_partner["cascade-electronics"] == "open"
+
+
+def test_a_missing_contrl_for_our_orders_opens_a_case_that_the_contrl_closes(runtime: Runtime) -> None:
+    rt = runtime
+    import_orders(rt, send=True)  # rheinwerk-bearings gets an ORDERS interchange asking for a CONTRL
+    subject = "partner:rheinwerk-bearings:interchange:000000001"
+    advance(rt, hours=23)  # within its 24 hours
+    assert subject not in active_subjects(rt, ExceptionType.NO_FUNCTIONAL_ACK)
+    assert not [o for o in run_monitors(rt).opened if "rheinwerk" in o]
+    advance(rt, hours=2)
+    assert f"{NFA} {subject}" in run_monitors(rt).opened
+    with session_scope(rt.sessionmaker) as session:
+        case = ExceptionRepository(session).list(
+            status=ACTIVE, type=ExceptionType.NO_FUNCTIONAL_ACK, limit=100
+        )
+        found = next(c for c in case if c.subject == subject)
+        assert "no CONTRL for our ORDERS interchange 000000001" in found.message
+        assert found.expected == "a CONTRL within 24 hours"
+    run_monitors(rt)  # running again opens no duplicate
+    assert active_subjects(rt, ExceptionType.NO_FUNCTIONAL_ACK).count(subject) == 1
+
+    contrl = (SAMPLES / "edifact" / "rheinwerk-bearings" / "CONTRL_RW0000101.edi").read_bytes()
+    ingest.receive(rt, contrl, channel="test", file_name="CONTRL_RW0000101.edi")
+    assert subject not in active_subjects(rt, ExceptionType.NO_FUNCTIONAL_ACK)
+    assert not [o for o in run_monitors(rt).opened if "rheinwerk" in o]
 
 
 def test_a_line_not_shipped_by_its_committed_date_plus_grace_is_overdue_until_shipped(
