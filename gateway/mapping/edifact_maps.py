@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from gateway.errors import MappingError, NoMapError
 from gateway.formats.edifact import model as edifact
-from gateway.formats.edifact.tree import SegmentNode, message_tree, segment_of
+from gateway.formats.edifact.tree import SegmentNode, dismantle, message_tree, segment_of
 from gateway.formats.issues import Issue, IssueCode, Location, Severity
 from gateway.formats.tree import Node
 from gateway.mapping.conversions import Anchor
@@ -254,17 +254,18 @@ def apply_edifact_json(compiled: CompiledEdifact, message: edifact.Message, ctx:
     """`apply_edifact` with the events as JSON lines; a target with drafts (commitments, shipments) builds no
     models (see `apply.apply_x12_json`, which does the same for X12)."""
     drafter = TREE_DRAFTERS.get(compiled.spec.target)
-    run, build = _extract(compiled, message, ctx, for_json=drafter is not None)
+    run, build, tree = _extract(compiled, message, ctx, for_json=drafter is not None)
     if drafter is not None:
         texts = [pydantic_core.to_json(d).decode() for d in drafter(build)]
     else:
         texts = [e.model_dump_json() for e in TREE_BUILDERS[compiled.spec.target](build)]
+    dismantle(tree)
     return JsonResult("".join([f"{t}\n" for t in texts]), len(texts), tuple(run.issues))
 
 
 def _extract(
     compiled: CompiledEdifact, message: edifact.Message, ctx: MapContext, *, for_json: bool = False
-) -> tuple[EdifactRun, Build]:
+) -> tuple[EdifactRun, Build, Node]:
     where = Location(
         file=ctx.file,
         interchange=message.interchange.control_reference if message.interchange else None,
@@ -272,12 +273,13 @@ def _extract(
         transaction=message.reference or None,
     )
     run = EdifactRun(where)
-    root = run.run(compiled.program, message_tree(message))
-    return run, Build(facts_of(message), ctx, run, root, for_json)
+    tree = message_tree(message)
+    return run, Build(facts_of(message), ctx, run, run.run(compiled.program, tree), for_json), tree
 
 
 def apply_edifact(compiled: CompiledEdifact, message: edifact.Message, ctx: MapContext) -> MappingResult:
     """Events and issues for one message (issues never raise)."""
-    run, build = _extract(compiled, message, ctx)
+    run, build, tree = _extract(compiled, message, ctx)
     events = TREE_BUILDERS[compiled.spec.target](build)
+    dismantle(tree)
     return MappingResult(tuple(events), tuple(run.issues))
