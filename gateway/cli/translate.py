@@ -22,7 +22,7 @@ import os
 import sys
 import warnings
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
 from typing import BinaryIO, TextIO
@@ -344,20 +344,19 @@ def _parallel(
 #
 # Handing EDIFACT messages to workers costs this process more than reading them (their segments
 # must be sent as text and cut again: measured, this process then used 2.0 s of CPU on a 20 MB
-# interchange that takes 3.4 s alone), so each worker reads the whole file itself, with the same
+# interchange that takes 3.4 s alone), so every process reads the whole file itself, with the same
 # reader and envelope checks, and maps only its share: the file is cut into chunks of about
-# `BATCH_SEGMENTS` segments at message boundaries, the same way in every worker (the reading is
-# deterministic), and worker k of n maps and renders chunks k, k + n, ... (a chunk's envelope notes
-# included); the messages of other chunks it frames without splitting their segments (`skip`).
-# This process writes chunk 0, 1, 2, ... from their workers' queues, in file order; a worker runs
-# at most `IN_FLIGHT_PER_JOB` chunks ahead. An error that ends the file (a format error, a mapping
-# error) ends the chunk it falls in: that chunk's worker sends what came before it and the error's
-# line, and this process stops the others.
+# `BATCH_SEGMENTS` segments at message boundaries, the same way in every process (the reading is
+# deterministic), and process k of n maps and renders chunks k, k + n, ... (a chunk's envelope
+# notes included); the messages of other chunks it frames without splitting their segments
+# (`skip`). This process is number 0 and writes its own chunks; the n - 1 forked workers send
+# theirs through bounded queues (at most `IN_FLIGHT_PER_JOB` chunks ahead), and everything is
+# written in file order. An error that ends the file (a format error, a mapping error) ends the
+# chunk it falls in: that chunk's process renders what came before it and the error's line, and
+# nothing after it is written.
 
-_Chunks = multiprocessing.queues.Queue  # of `Rendered`, then None: the worker has no further chunk
 
-
-def _share_worker(
+def _chunks(
     k: int,
     n: int,
     path: str,
@@ -365,9 +364,9 @@ def _share_worker(
     maps: MapRegistry,
     partners: PartnerRegistry | None,
     partner_id: str | None,
-    queue: _Chunks,  # type: ignore[type-arg]
-) -> None:
-    """In worker k of n: read the whole file, map and render the chunks that are k's."""
+) -> Iterator[tuple[int, Rendered]]:
+    """Process k of n: read the whole file; each chunk that is k's, mapped and rendered, with its
+    number. The last one is the file's last chunk, or the one an error ended (with its line)."""
     chunk = size = 0
     mine = k == 0
     events: list[str] = []
@@ -398,7 +397,7 @@ def _share_worker(
                     size += len(item.message.segments)
                     if size >= BATCH_SEGMENTS:
                         if mine:
-                            queue.put(("".join(events), "".join(lines), rejected, None))
+                            yield chunk, ("".join(events), "".join(lines), rejected, None)
                             events, lines, rejected = [], [], False
                         chunk, size = chunk + 1, 0
                         mine = chunk % n == k
@@ -410,11 +409,27 @@ def _share_worker(
                     )  # as `edifact_translate.edifact_documents` notes them
                     lines.append(note)
                     rejected = rejected or bad
-        if mine:
-            queue.put(("".join(events), "".join(lines), rejected, None))
     except (FormatError, OSError, GatewayError) as exc:
         if mine:
-            queue.put(("".join(events), "".join(lines), rejected, describe_failure(exc, path)))
+            yield chunk, ("".join(events), "".join(lines), rejected, describe_failure(exc, path))
+        return
+    if mine:
+        yield chunk, ("".join(events), "".join(lines), rejected, None)
+
+
+def _share_worker(
+    k: int,
+    n: int,
+    path: str,
+    sha: str,
+    maps: MapRegistry,
+    partners: PartnerRegistry | None,
+    partner_id: str | None,
+    queue: multiprocessing.queues.Queue,  # type: ignore[type-arg]
+) -> None:
+    """A forked worker: its chunks into its queue, then None (it has no further chunk)."""
+    for _, rendered in _chunks(k, n, path, sha, maps, partners, partner_id):
+        queue.put(rendered)
     queue.put(None)
 
 
@@ -428,16 +443,16 @@ def _shared_edifact(
     out: TextIO,
     err: TextIO,
 ) -> int:
-    """Translate one EDIFACT file with `jobs` workers that share the reading (see above)."""
+    """Translate one EDIFACT file with this process and `jobs - 1` workers sharing the reading."""
     ctx = multiprocessing.get_context("fork")
-    queues = [ctx.Queue(maxsize=IN_FLIGHT_PER_JOB) for _ in range(jobs)]
+    queues = {k: ctx.Queue(maxsize=IN_FLIGHT_PER_JOB) for k in range(1, jobs)}
     procs = [
         ctx.Process(
             target=_share_worker,
-            args=(k, jobs, str(path), sha, maps, partners, partner_id, queues[k]),
+            args=(k, jobs, str(path), sha, maps, partners, partner_id, queue),
             daemon=True,
         )
-        for k in range(jobs)
+        for k, queue in queues.items()
     ]
     gc.freeze()  # see `_pool`
     try:
@@ -448,30 +463,53 @@ def _shared_edifact(
     finally:
         gc.unfreeze()
     status = EXIT_OK
+    following = 0  # the next chunk to write
+
+    def write(rendered: Rendered) -> bool:
+        """Write one chunk; False when it ends the file."""
+        nonlocal status
+        events, lines, rejected, failure = rendered
+        if lines:
+            err.write(lines)
+        if events:
+            out.write(events)
+        if rejected:
+            status = max(status, EXIT_REJECTED)
+        if failure is not None:
+            err.write(failure)
+            status = EXIT_UNREADABLE
+            return False
+        return True
+
+    def workers_until(stop: int | None) -> bool:
+        """Write the workers' chunks before chunk `stop` (None: all they have left); False when
+        one ends the file or a worker has no further chunk."""
+        nonlocal following
+        while stop is None or following < stop:
+            owner = following % jobs
+            if owner == 0:
+                return True  # this process's chunk: it has none left (stop is None)
+            got: Rendered | None = queues[owner].get()
+            if got is None or not write(got):
+                return False
+            following += 1
+        return True
+
     try:
-        chunk = 0
-        while True:
-            got: Rendered | None = queues[chunk % jobs].get()
-            if got is None:
+        going = True
+        for chunk, rendered in _chunks(0, jobs, str(path), sha, maps, partners, partner_id):
+            going = workers_until(chunk) and write(rendered)
+            following = chunk + 1
+            if not going:
                 break
-            events, lines, rejected, failure = got
-            if lines:
-                err.write(lines)
-            if events:
-                out.write(events)
-            if rejected:
-                status = max(status, EXIT_REJECTED)
-            if failure is not None:
-                err.write(failure)
-                status = EXIT_UNREADABLE
-                break
-            chunk += 1
+        if going:
+            workers_until(None)
     finally:
         for proc in procs:
             if proc.is_alive():
                 proc.terminate()
             proc.join()
-        for queue in queues:
+        for queue in queues.values():
             queue.close()
             queue.cancel_join_thread()
     return status

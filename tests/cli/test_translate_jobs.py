@@ -44,9 +44,15 @@ def _run(
     return status, out.getvalue(), err.getvalue()
 
 
-def _same(files: list[Path], partners: PartnerRegistry | None, partner_id: str | None = None) -> str:
+def _same(
+    files: list[Path],
+    partners: PartnerRegistry | None,
+    partner_id: str | None = None,
+    jobs: tuple[int, ...] = (2,),
+) -> str:
     alone = _run(files, 1, partners, partner_id)
-    assert _run(files, 2, partners, partner_id) == alone
+    for n in jobs:
+        assert _run(files, n, partners, partner_id) == alone
     return alone[2]
 
 
@@ -97,7 +103,7 @@ def test_edifact_corpus_samples_and_cases_translate_alike_with_workers(
     )
     files = sorted((shared_dir / "corpus" / "edifact").glob("*.edi"))
     files += sorted((SAMPLES / "edifact").rglob("*.edi")) + sorted(MAPS_DIR.glob("edifact/**/*.cases/*.edi"))
-    err = _same([*files[:3], broken, *files[3:]], load_partners(PARTNERS_DIR))
+    err = _same([*files[:3], broken, *files[3:]], load_partners(PARTNERS_DIR), jobs=(2, 3))
     assert "skipped:" in err
     assert "error:" in err
 
@@ -109,8 +115,9 @@ def test_edifact_errors_after_many_messages_come_after_their_events(tmp_path: Pa
     text = text.replace("UNT+55+7'", "UNT+54+7'")  # one DESADV with a wrong segment count
     second = "UNB+UNOC:3+9999999999999:14+GATEWAYBUYER:ZZZ+250318:1700+OTHER0001'" + text.split("'\n", 2)[2]
     path.write_text(text + second + "UNA:+,? '\n", encoding="latin-1")  # a stray UNA: a format error
-    status, out, err = _run([path], 2, load_partners(PARTNERS_DIR))
-    assert (status, out, err) == _run([path], 1, load_partners(PARTNERS_DIR))
+    status, out, err = _run([path], 1, load_partners(PARTNERS_DIR))
+    assert _run([path], 2, load_partners(PARTNERS_DIR)) == (status, out, err)
+    assert _run([path], 3, load_partners(PARTNERS_DIR)) == (status, out, err)
     assert status == 2
     assert err.splitlines()[-1].startswith("FormatError")
     assert "UNT 0074 says 54 segments" in err
@@ -131,5 +138,25 @@ def test_an_edifact_mapping_error_stops_the_file_at_the_same_message(tmp_path: P
     config.write_text(text, encoding="utf-8")
     path = tmp_path / "big.edi"
     edifact_bench.generate(path, size_mb=0.05)
-    err = _same([path], load_partners(partners))
+    err = _same([path], load_partners(partners), jobs=(2, 3))
     assert err.startswith("MappingError")
+
+
+def test_an_edifact_mapping_error_in_a_later_chunk_stops_the_file_there(tmp_path: Path) -> None:
+    partners = tmp_path / "partners"
+    shutil.copytree(PARTNERS_DIR, partners)
+    config = partners / "rheinwerk-bearings.yaml"
+    text = config.read_text(encoding="utf-8").replace(
+        "maps: {}", "maps:\n  edifact/ORDRSP: edifact/ORDRSP/overrides/missing.yaml"
+    )
+    config.write_text(text, encoding="utf-8")
+    path = tmp_path / "two.edi"
+    edifact_bench.generate(path, size_mb=0.05)
+    ours = path.read_text(encoding="latin-1")
+    theirs = ours.replace("4012345000016:14", "9999999999999:14", 1)  # an unknown sender: default maps
+    path.write_text(theirs + ours.split("'\n", 1)[1], encoding="latin-1")  # then rheinwerk's
+    err = _same([path], load_partners(partners), jobs=(2, 3))
+    assert err.splitlines()[-1].startswith("MappingError")
+    first = _run([path], 1, load_partners(partners))[1]
+    assert '"partner_id":"14:9999999999999"' in first
+    assert '"partner_id":"rheinwerk-bearings"' in first  # its DESADV before the ORDRSP that failed
