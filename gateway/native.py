@@ -47,6 +47,7 @@ MODULES: tuple[str, ...] = (
     "gateway.mapping.targets.common",
     "gateway.mapping.targets.commitment",
     "gateway.mapping.targets.shipment",
+    "gateway.mapping.targets.json_lines",
     "gateway.mapping.apply",
     "gateway.kit.ids",
     "gateway.pipeline.translate",
