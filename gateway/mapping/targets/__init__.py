@@ -36,6 +36,7 @@ DRAFTERS: Mapping[str, Callable[[Build], Sequence[Draft]]] = {
 # their drafts, see `json_lines`), neither drafts nor models.
 WRITERS: Mapping[str, Callable[[Build], Sequence[str]]] = {
     "commitment": commitment.write,
+    "shipment": shipment.write,
 }
 
 
