@@ -52,14 +52,17 @@ def number(value: Decimal | None) -> str:
     """A Decimal as `to_json` writes it (its text, quoted), or null."""
     if value is None:
         return "null"
-    if not value.is_finite():  # (a signalling NaN cannot even be hashed)
-        return pydantic_core.to_json(value).decode()
     # Kept by identity: equal Decimals may differ in their text (1.5, 1.50), and the engine gives
     # the same Decimal for the same text (`conversions.finite_decimal`).
-    kept = _NUMBERS.get(value)
+    try:
+        kept = _NUMBERS.get(value)
+    except TypeError:  # a signalling NaN cannot be hashed
+        return pydantic_core.to_json(value).decode()
     if kept is not None and kept[0] is value:
         return kept[1]
-    written = f'"{value}"'  # digits, '.', 'E' and signs: nothing to escape
+    if not value.is_finite():
+        return pydantic_core.to_json(value).decode()
+    written = '"' + str(value) + '"'  # digits, '.', 'E' and signs: nothing to escape
     if len(_NUMBERS) >= _KEPT:
         _NUMBERS.clear()
     _NUMBERS[value] = (value, written)

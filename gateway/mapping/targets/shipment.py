@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
-from typing import TypeVar
+from typing import Final, TypeVar
 
 from gateway.canonical import models as canonical
 from gateway.formats.issues import IssueCode, Severity
@@ -29,14 +29,16 @@ TABLES = {"purpose": frozenset(canonical.ShipmentPurpose)}
 FIELDS = ("shipment_id", "occurred_at")
 
 # BSN05 (element 1005): the order of roles from the top; a tare level is tolerated above packs.
-_STRUCTURES = {
+_STRUCTURES: Final = {
     "0001": ("shipment", "order", "tare", "pack", "item"),
     "0002": ("shipment", "order", "item", "tare", "pack"),
     "0003": ("shipment", "tare", "pack", "order", "item"),
     "0004": ("shipment", "order", "item"),
 }
-_PACKAGING = ("tare", "pack")
-_PURPOSES = {p.value: p for p in canonical.ShipmentPurpose}  # a dict lookup is cheaper than the enum call
+_PACKAGING: Final = ("tare", "pack")
+_PURPOSES: Final = {
+    p.value: p for p in canonical.ShipmentPurpose
+}  # a dict lookup is cheaper than the enum call
 _MAX_DEPTH = 64  # ancestors looked at above a node (a bound, not an X12 rule)
 T = TypeVar("T")
 
@@ -249,7 +251,7 @@ class _Chain:
         self.sscc = sscc  # the SSCC of the nearest packaging level that has one
 
 
-_NO_CHAIN = _Chain(None, False, None)
+_NO_CHAIN: Final = _Chain(None, False, None)
 
 
 class _Link:
@@ -260,7 +262,7 @@ class _Link:
         self.depth = depth  # how many ancestors it has
 
 
-_TOP = _Link(None, None, _NO_CHAIN, 0)
+_TOP: Final = _Link(None, None, _NO_CHAIN, 0)
 
 
 def _line(b: Build, node: Record, above: _Chain, last_order: Record | None) -> _Item | None:
