@@ -28,6 +28,7 @@ from gateway.errors import FormatError, GatewayError
 from gateway.formats import detect
 from gateway.formats.issues import Issue, Severity
 from gateway.formats.x12 import model as x12
+from gateway.kit import ids
 from gateway.mapping import MapRegistry
 from gateway.partners.registry import PartnerRegistry
 from gateway.pipeline import translate as pipeline
@@ -230,7 +231,7 @@ def _unwire(
 
 
 def _map_batch(name: str, sha: str, batch: _Batch) -> Rendered:
-    """In a worker: map a batch of sets and render them."""
+    """In a worker: map a batch of sets and render them (as `render_outcome` renders their outcomes)."""
     maps, partners = _worker_maps, _worker_partners
     assert maps is not None
     interchange, group, cid, pid, sets = batch
@@ -241,15 +242,17 @@ def _map_batch(name: str, sha: str, batch: _Batch) -> Rendered:
     for wire in sets:
         ts = _unwire(interchange, group, wire)
         try:
-            outcome = pipeline.map_set(
-                ts, config, pid, maps, content_sha256=sha, file_name=name, as_json=True
+            text, issues, skipped = pipeline.map_set_json(
+                ts, config, pid, maps, document_id=ids.document_id(sha, ts.ordinal), file_name=name
             )
         except GatewayError as exc:
             return "".join(events), "".join(lines), rejected, describe_failure(exc, name)
-        text, issue_lines = render_outcome(outcome.outcome(), name)
-        events.append(text)
-        lines.append(issue_lines)
-        rejected = rejected or outcome.rejected
+        if skipped is not None:
+            lines.append(f"skipped: {name} set {ts.control_number} ({ts.set_id}): {skipped}\n")
+        lines += [describe_issue(issue) + "\n" for issue in issues]
+        if text is not None:
+            events.append(text)
+        rejected = rejected or any(i.severity is Severity.ERROR for i in issues)
     return "".join(events), "".join(lines), rejected, None
 
 

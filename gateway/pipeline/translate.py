@@ -251,9 +251,40 @@ def map_set(
     )
 
 
+# What `map_set_json` gives: the events' JSON lines (None when no map applied), the set's issues
+# (the reader's and the map's) and why no map applied (None when one did).
+SetJson = tuple[str | None, tuple[Issue, ...], str | None]
+
+
+def map_set_json(
+    ts: x12.TransactionSet,
+    config: PartnerConfig | None,
+    partner_id: str,
+    maps: MapRegistry,
+    *,
+    document_id: str,
+    file_name: str | None,
+) -> SetJson:
+    """`map_set(..., as_json=True)` without the outcome objects, for callers that only write the
+    set's JSON lines and issues (`gateway translate`): the same lines, issues and skip reason.
+    `document_id` is the set's (`ids.document_id` of the content's SHA-256 and `ts.ordinal`)."""
+    try:
+        compiled = maps.resolve("x12", ts.set_id, ts.version, config.maps if config else {})
+    except NoMapError as exc:
+        return None, ts.issues, exc.detail
+    if any(i.severity is Severity.ERROR for i in ts.issues):
+        return None, ts.issues, None  # as `map_set`: the envelope already rejects this set
+    ctx = MapContext(partner_id=partner_id, document_id=document_id, file=file_name)
+    written = apply_x12_json(compiled, ts, ctx)
+    return written.lines, ts.issues + written.issues, None
+
+
 def x12_documents(source: BinaryIO, ctx: TranslateContext) -> Iterator[Translated]:
     """X12 as format-neutral items: a `DocumentOutcome` per set, an `EnvelopeNote` per group or
     interchange trailer that carries issues."""
+    if ctx.as_json:
+        yield from _x12_json_documents(source, ctx)
+        return
     for item in translate_x12(
         source,
         content_sha256=ctx.content_sha256,
@@ -261,10 +292,34 @@ def x12_documents(source: BinaryIO, ctx: TranslateContext) -> Iterator[Translate
         partners=ctx.partners,
         partner_id=ctx.partner_id,
         file_name=ctx.file_name,
-        as_json=ctx.as_json,
     ):
         if isinstance(item, SetOutcome):
             yield item.outcome()
+        elif isinstance(item, x12.GroupClosed | x12.InterchangeClosed) and item.issues:
+            yield EnvelopeNote(item.issues)
+
+
+def _x12_json_documents(source: BinaryIO, ctx: TranslateContext) -> Iterator[Translated]:
+    """`x12_documents` with `as_json`: each set's outcome made from `map_set_json` directly (no
+    `SetOutcome` in between), the same outcome `SetOutcome.outcome()` gives."""
+    sha, maps, name = ctx.content_sha256, ctx.maps, ctx.file_name
+    for item in read_x12(source, partners=ctx.partners, partner_id=ctx.partner_id, file_name=name):
+        if isinstance(item, PendingSet):
+            ts, config, pid = item
+            doc_id = ids.document_id(sha, ts.ordinal)
+            lines, issues, skipped = map_set_json(ts, config, pid, maps, document_id=doc_id, file_name=name)
+            yield DocumentOutcome(
+                document_id=doc_id,
+                format="x12",
+                doc_type=ts.set_id,
+                control_number=ts.control_number,
+                version=ts.version,
+                group_control=ts.group.control_number if ts.group else None,
+                is_test=ts.interchange.is_test,
+                issues=issues,
+                skipped=skipped,
+                json_lines=lines,
+            )
         elif isinstance(item, x12.GroupClosed | x12.InterchangeClosed) and item.issues:
             yield EnvelopeNote(item.issues)
 
