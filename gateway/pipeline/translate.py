@@ -20,6 +20,7 @@ from gateway.kit import ids
 from gateway.mapping import Event as MappedEvent
 from gateway.mapping import MapContext, MapRegistry, apply_x12
 from gateway.mapping.apply import apply_x12_json
+from gateway.mapping.registry import CompiledMap
 from gateway.partners.model import PartnerConfig
 from gateway.partners.registry import PartnerRegistry
 
@@ -251,6 +252,9 @@ def map_set(
     )
 
 
+# The last map `map_set_json` resolved: for the registry, the partner config, the set type and release.
+_last_map: tuple[MapRegistry, PartnerConfig | None, tuple[str, str], CompiledMap] | None = None
+
 # What `map_set_json` gives: the events' JSON lines (None when no map applied), the set's issues
 # (the reader's and the map's) and why no map applied (None when one did).
 SetJson = tuple[str | None, tuple[Issue, ...], str | None]
@@ -268,8 +272,14 @@ def map_set_json(
     """`map_set(..., as_json=True)` without the outcome objects, for callers that only write the
     set's JSON lines and issues (`gateway translate`): the same lines, issues and skip reason.
     `document_id` is the set's (`ids.document_id` of the content's SHA-256 and `ts.ordinal`)."""
+    global _last_map
+    last = _last_map
     try:
-        compiled = maps.resolve("x12", ts.set_id, ts.version, config.maps if config else {})
+        if last is not None and last[0] is maps and last[1] is config and last[2] == (ts.set_id, ts.version):
+            compiled = last[3]  # the sets of a group resolve to the same map
+        else:
+            compiled = maps.resolve("x12", ts.set_id, ts.version, config.maps if config else {})
+            _last_map = (maps, config, (ts.set_id, ts.version), compiled)
     except NoMapError as exc:
         return None, ts.issues, exc.detail
     if any(i.severity is Severity.ERROR for i in ts.issues):
