@@ -351,7 +351,8 @@ def _check_tree(b: Build, nodes: list[Record]) -> list[_Link]:
                 bad_value=hl_id,
             )
         elif hl_id.isdigit():
-            if int(hl_id) <= previous:
+            number = int(hl_id)
+            if number <= previous:
                 b.run.issue(
                     IssueCode.HIERARCHY_INVALID,
                     Severity.WARNING,
@@ -360,7 +361,7 @@ def _check_tree(b: Build, nodes: list[Record]) -> list[_Link]:
                     element=1,
                     bad_value=hl_id,
                 )
-            previous = int(hl_id)
+            previous = number
         found = by_id.get(parent_id) if parent_id else None
         parent = found[0] if found is not None else None
         if parent_id and parent is None:
