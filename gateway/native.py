@@ -48,6 +48,7 @@ MODULES: tuple[str, ...] = (
     "gateway.mapping.targets.commitment",
     "gateway.mapping.targets.shipment",
     "gateway.mapping.targets.shipment_orders",
+    "gateway.mapping.targets.json_lines",
     "gateway.mapping.apply",
     "gateway.kit.ids",
     "gateway.pipeline.translate",

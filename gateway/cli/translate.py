@@ -32,6 +32,7 @@ from gateway.formats import detect
 from gateway.formats.edifact import model as edifact
 from gateway.formats.issues import Issue, Severity
 from gateway.formats.x12 import model as x12
+from gateway.kit import ids
 from gateway.mapping import MapRegistry
 from gateway.partners.registry import PartnerRegistry
 from gateway.pipeline import edifact_translate
@@ -171,10 +172,9 @@ def _serial(fp: BinaryIO, ctx: pipeline.TranslateContext, out: TextIO, err: Text
 
 # -- worker processes --------------------------------------------------------------------------------
 
-# A batch of transaction sets as sent to a worker: the envelope and the partner they share, and per
-# set its checks, its place and its text (ST..SE joined with the segment terminator, which no segment
-# holds, with the offset of each segment): what pickles fastest.
-_WireSet = tuple[tuple[Issue, ...], int, int, str, list[int], bool]
+# A batch of transaction sets as sent to a worker: the envelope and the partner they share, and each
+# set as text (`pipeline.set_text`).
+_WireSet = pipeline.SetText
 _Batch = tuple[x12.InterchangeHeader, x12.GroupHeader | None, str | None, str, list[_WireSet]]
 
 _worker_maps: MapRegistry | None = None
@@ -206,47 +206,17 @@ def _init_worker(maps: MapRegistry, partners: PartnerRegistry | None) -> None:
 
 
 def _wire(ts: x12.TransactionSet) -> _WireSet:
-    segs = ts.segments
-    assert isinstance(segs, x12.SegmentList)  # as the reader makes them
-    first, pieces, starts, last, el = segs.pieces()
-    texts = [el.join((first.tag, *first.elements)), *pieces]
-    offsets = [first.offset, *starts]
-    if last is not None:
-        texts.append(el.join((last.tag, *last.elements)))
-        offsets.append(last.offset)
-    return ts.issues, ts.index, ts.ordinal, ts.delimiters.segment.join(texts), offsets, last is not None
+    return pipeline.set_text(ts)
 
 
 def _unwire(
     interchange: x12.InterchangeHeader, group: x12.GroupHeader | None, wire: _WireSet
 ) -> x12.TransactionSet:
-    issues, index, ordinal, text, offsets, closed = wire
-    delimiters = interchange.delimiters
-    el = delimiters.element
-    pieces = text.split(delimiters.segment)
-    head = pieces[0].split(el)
-    st = x12.Segment(head[0], tuple(head[1:]), 1, offsets[0])
-    se = None
-    end = len(pieces)
-    if closed:
-        tail = pieces[-1].split(el)
-        se = x12.Segment(tail[0], tuple(tail[1:]), end, offsets[-1])
-        end -= 1
-    return x12.TransactionSet(
-        interchange=interchange,
-        group=group,
-        set_id=st.get(1),
-        control_number=st.get(2),
-        segments=x12.SegmentList(st, pieces[1:end], offsets[1:end], se, el),
-        issues=issues,
-        implementation_reference=st.get(3),
-        index=index,
-        ordinal=ordinal,
-    )
+    return pipeline.set_of_text(interchange, group, wire)
 
 
 def _map_batch(name: str, sha: str, batch: _Batch) -> Rendered:
-    """In a worker: map a batch of sets and render them."""
+    """In a worker: map a batch of sets and render them (as `render_outcome` renders their outcomes)."""
     maps, partners = _worker_maps, _worker_partners
     assert maps is not None
     interchange, group, cid, pid, sets = batch
@@ -257,15 +227,17 @@ def _map_batch(name: str, sha: str, batch: _Batch) -> Rendered:
     for wire in sets:
         ts = _unwire(interchange, group, wire)
         try:
-            outcome = pipeline.map_set(
-                ts, config, pid, maps, content_sha256=sha, file_name=name, as_json=True
+            text, issues, skipped = pipeline.map_set_json(
+                ts, config, pid, maps, document_id=ids.document_id(sha, ts.ordinal), file_name=name
             )
         except GatewayError as exc:
             return "".join(events), "".join(lines), rejected, describe_failure(exc, name)
-        text, issue_lines = render_outcome(outcome.outcome(), name)
-        events.append(text)
-        lines.append(issue_lines)
-        rejected = rejected or outcome.rejected
+        if skipped is not None:
+            lines.append(f"skipped: {name} set {ts.control_number} ({ts.set_id}): {skipped}\n")
+        lines += [describe_issue(issue) + "\n" for issue in issues]
+        if text is not None:
+            events.append(text)
+        rejected = rejected or any(i.severity is Severity.ERROR for i in issues)
     return "".join(events), "".join(lines), rejected, None
 
 

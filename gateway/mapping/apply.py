@@ -15,7 +15,7 @@ from gateway.formats.issues import Issue
 from gateway.formats.x12.model import TransactionSet
 from gateway.mapping.engine import Extraction
 from gateway.mapping.registry import CompiledMap, MapRegistry
-from gateway.mapping.targets import BUILDERS, DRAFTERS, Build, DocumentFacts, MapContext
+from gateway.mapping.targets import BUILDERS, DRAFTERS, WRITERS, Build, DocumentFacts, MapContext
 from gateway.mapping.targets.common import MappingResult
 
 __all__ = ["JsonResult", "MappingResult", "apply_x12", "apply_x12_json", "translate_x12"]
@@ -43,23 +43,28 @@ class JsonResult:
 def apply_x12_json(compiled: CompiledMap, ts: TransactionSet, ctx: MapContext) -> JsonResult:
     """`apply_x12` with the events as JSON lines, byte for byte their `model_dump_json()`.
 
-    Targets with drafts (`targets.DRAFTERS`) serialize the drafts directly and build no models: the
-    drafts carry the models' fields in order with values of the models' types, which validation
-    would keep as they are (tests/mapping/test_drafts.py holds every map case, corpus file and
-    generated document to that); with `Build.for_json` a drafter may give an enum member, a date or
-    a datetime as the text the serializer writes for it (`targets.common.json_text`). Other targets
-    build their models and dump them.
+    Targets with JSON writers (`targets.WRITERS`) write the text themselves; targets with drafts
+    (`targets.DRAFTERS`) serialize the drafts directly. Neither builds models: the drafts carry the
+    models' fields in order with values of the models' types, which validation would keep as they
+    are, and a writer writes exactly what `pydantic_core.to_json` writes for its drafts
+    (tests/mapping/test_drafts.py holds every map case, corpus file and generated document to
+    that). Other targets build their models and dump them.
     """
     if ts.set_id != compiled.spec.set_id:
         raise MappingError(f"map {compiled.key} reads {compiled.spec.set_id} sets, not {ts.set_id}")
     run = Extraction(ts, ctx.file)
     root = run.run(compiled.root)
-    drafter = DRAFTERS.get(compiled.spec.target)
-    build = Build(DocumentFacts.of_x12(ts), ctx, run, root, for_json=drafter is not None)
-    if drafter is not None:
-        texts = [pydantic_core.to_json(d).decode() for d in drafter(build)]
+    build = Build(DocumentFacts.of_x12(ts), ctx, run, root)
+    target = compiled.spec.target
+    writer = WRITERS.get(target)
+    if writer is not None:
+        texts = writer(build)
     else:
-        texts = [e.model_dump_json() for e in BUILDERS[compiled.spec.target](build)]
+        drafter = DRAFTERS.get(target)
+        if drafter is not None:
+            texts = [pydantic_core.to_json(d).decode() for d in drafter(build)]
+        else:
+            texts = [e.model_dump_json() for e in BUILDERS[target](build)]
     return JsonResult("".join([f"{t}\n" for t in texts]), len(texts), tuple(run.issues))
 
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from gateway.formats.issues import Severity
 from gateway.mapping.conversions import Converter, converter
 from gateway.mapping.spec import FieldSpec, LoopSpec, MapSpec, Pick, Role, parse_pick
 
-TIME_SUFFIX = "\x00time"  # the record key of a datetime field's time of day: name + TIME_SUFFIX
+TIME_SUFFIX: Final = "\x00time"  # the record key of a datetime field's time of day: name + TIME_SUFFIX
 _ENVELOPE = ("ISA", "GS", "ST")
 
 
@@ -55,7 +55,11 @@ class Step(NamedTuple):
     track: bool = True
 
 
-PARSE_CALL, PARSE_DECIMAL, PARSE_CODE, PARSE_DATE = 0, 1, 2, 3
+# Final: a compiled build inlines them (a plain module name is a dict look-up per use).
+PARSE_CALL: Final = 0
+PARSE_DECIMAL: Final = 1
+PARSE_CODE: Final = 2
+PARSE_DATE: Final = 3
 
 
 @dataclass(slots=True)
@@ -66,7 +70,9 @@ class CScope:
 
 
 # What a segment does to the top frame: capture with these steps, open this loop, or close the frame.
-CAPTURE, OPEN, CLOSE = 0, 1, 2
+CAPTURE: Final = 0
+OPEN: Final = 1
+CLOSE: Final = 2
 
 
 class Action(NamedTuple):

@@ -127,7 +127,7 @@ def finite_decimal(raw: str) -> Decimal | None:
 
 # The numbers read, by their text: documents repeat a few quantities and prices over and over, and a
 # Decimal is immutable (building one costs far more than a dict lookup).
-_DECIMALS: dict[str, Decimal] = {}
+_DECIMALS: Final[dict[str, Decimal]] = {}
 _DECIMALS_KEPT: Final = 4096
 
 

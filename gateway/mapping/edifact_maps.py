@@ -35,11 +35,10 @@ from gateway.mapping.tree_engine import TField, TreeProgram, TreeRun, compile_do
 from gateway.mapping.tree_spec import EdifactMapSpec
 
 Merge = Callable[[Mapping[str, Any], Mapping[str, Any]], dict[str, Any]]
-# Tree targets whose builders also give drafts (commitments: the same builder as for X12 855s).
-TREE_DRAFTERS: Mapping[str, Callable[[Build], Sequence[Draft]]] = {
-    "commitment": commitment_target.draft,
-    "shipment": shipment_target.draft,
-}
+# Tree targets whose events are written as JSON without building the models: commitments by the
+# builder X12 855s use, which writes their JSON text itself; shipments from drafts.
+TREE_WRITERS: Mapping[str, Callable[[Build], Sequence[str]]] = {"commitment": commitment_target.write}
+TREE_DRAFTERS: Mapping[str, Callable[[Build], Sequence[Draft]]] = {"shipment": shipment_target.draft}
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,20 +250,23 @@ class JsonResult:
 
 
 def apply_edifact_json(compiled: CompiledEdifact, message: edifact.Message, ctx: MapContext) -> JsonResult:
-    """`apply_edifact` with the events as JSON lines; a target with drafts (commitments, shipments) builds no
-    models (see `apply.apply_x12_json`, which does the same for X12)."""
-    drafter = TREE_DRAFTERS.get(compiled.spec.target)
-    run, build, tree = _extract(compiled, message, ctx, for_json=drafter is not None)
-    if drafter is not None:
+    """`apply_edifact` with the events as JSON lines; commitments and shipments build no models (see
+    `apply.apply_x12_json`, which does the same for X12)."""
+    target = compiled.spec.target
+    run, build, tree = _extract(compiled, message, ctx)
+    writer, drafter = TREE_WRITERS.get(target), TREE_DRAFTERS.get(target)
+    if writer is not None:
+        texts = list(writer(build))
+    elif drafter is not None:
         texts = [pydantic_core.to_json(d).decode() for d in drafter(build)]
     else:
-        texts = [e.model_dump_json() for e in TREE_BUILDERS[compiled.spec.target](build)]
+        texts = [e.model_dump_json() for e in TREE_BUILDERS[target](build)]
     dismantle(tree)
     return JsonResult("".join([f"{t}\n" for t in texts]), len(texts), tuple(run.issues))
 
 
 def _extract(
-    compiled: CompiledEdifact, message: edifact.Message, ctx: MapContext, *, for_json: bool = False
+    compiled: CompiledEdifact, message: edifact.Message, ctx: MapContext
 ) -> tuple[EdifactRun, Build, Node]:
     where = Location(
         file=ctx.file,
@@ -274,7 +276,7 @@ def _extract(
     )
     run = EdifactRun(where)
     tree = message_tree(message)
-    return run, Build(facts_of(message), ctx, run, run.run(compiled.program, tree), for_json), tree
+    return run, Build(facts_of(message), ctx, run, run.run(compiled.program, tree)), tree
 
 
 def apply_edifact(compiled: CompiledEdifact, message: edifact.Message, ctx: MapContext) -> MappingResult:

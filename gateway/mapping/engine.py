@@ -136,9 +136,8 @@ class Extraction:
 
     def run(self, program: Program) -> Record:
         rec = Record()
-        capture = self._capture
         for seg, steps in _envelope(self.ts, program.envelope):
-            capture(steps, rec, seg)
+            self._capture(steps, rec, seg)  # a native call in a compiled build (a bound method is not)
         state = program.root
         actions, default = state.actions, state.default
         stack: list[tuple[State, Record]] = []
@@ -172,7 +171,7 @@ class Extraction:
                     if steps:
                         if seg is _UNSPLIT:
                             seg = _segment(pieces[i], el, i + 2, starts[i])
-                        capture(steps, cur, seg)
+                        self._capture(steps, cur, seg)
                     break
                 if kind == OPEN:
                     assert loop is not None
@@ -344,7 +343,7 @@ class Extraction:
                     assert table is not None
                     value = table.get(raw)
                 else:
-                    value = parse_x12_date(raw)
+                    value = _parse_date(raw)
                 if value is None:
                     convert(self, raw, seg, el)
             if track:
@@ -356,6 +355,7 @@ class Extraction:
 
 
 _new: Final = tuple.__new__
+_parse_date: Final = parse_x12_date  # a C static in a compiled build, not a module dict look-up
 _UNSPLIT: Final = Segment("", ())  # a body segment not split yet
 
 

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import BinaryIO, NamedTuple
+from typing import BinaryIO, Final, NamedTuple
 
 from gateway.errors import NoMapError, UnknownFormatError
 from gateway.formats import detect
 from gateway.formats.issues import Issue, Location, Severity
+from gateway.formats.x12 import envelope as x12_envelope
 from gateway.formats.x12 import model as x12
 from gateway.formats.x12 import reader as x12_reader
 from gateway.kit import ids
 from gateway.mapping import Event as MappedEvent
 from gateway.mapping import MapContext, MapRegistry, apply_x12
 from gateway.mapping.apply import apply_x12_json
+from gateway.mapping.registry import CompiledMap
 from gateway.partners.model import PartnerConfig
 from gateway.partners.registry import PartnerRegistry
 
@@ -251,9 +253,91 @@ def map_set(
     )
 
 
+# The last map `map_set_json` resolved: for the registry, the partner config, the set type and release.
+_last_map: tuple[MapRegistry, PartnerConfig | None, tuple[str, str], CompiledMap] | None = None
+
+# What `map_set_json` gives: the events' JSON lines (None when no map applied), the set's issues
+# (the reader's and the map's) and why no map applied (None when one did).
+SetJson = tuple[str | None, tuple[Issue, ...], str | None]
+
+
+def map_set_json(
+    ts: x12.TransactionSet,
+    config: PartnerConfig | None,
+    partner_id: str,
+    maps: MapRegistry,
+    *,
+    document_id: str,
+    file_name: str | None,
+) -> SetJson:
+    """`map_set(..., as_json=True)` without the outcome objects, for callers that only write the
+    set's JSON lines and issues (`gateway translate`): the same lines, issues and skip reason.
+    `document_id` is the set's (`ids.document_id` of the content's SHA-256 and `ts.ordinal`)."""
+    global _last_map
+    last = _last_map
+    try:
+        if last is not None and last[0] is maps and last[1] is config and last[2] == (ts.set_id, ts.version):
+            compiled = last[3]  # the sets of a group resolve to the same map
+        else:
+            compiled = maps.resolve("x12", ts.set_id, ts.version, config.maps if config else {})
+            _last_map = (maps, config, (ts.set_id, ts.version), compiled)
+    except NoMapError as exc:
+        return None, ts.issues, exc.detail
+    if any(i.severity is Severity.ERROR for i in ts.issues):
+        return None, ts.issues, None  # as `map_set`: the envelope already rejects this set
+    ctx = MapContext(partner_id=partner_id, document_id=document_id, file=file_name)
+    written = apply_x12_json(compiled, ts, ctx)
+    return written.lines, ts.issues + written.issues, None
+
+
+# A transaction set as sent to another process (`gateway translate`'s workers): its issues, index and
+# ordinal, its text (ST..SE joined with the segment terminator, which no segment holds), the offset
+# of each segment, and whether it has its SE: what pickles fastest.
+SetText = tuple[tuple[Issue, ...], int, int, str, list[int], bool]
+
+_new: Final = tuple.__new__  # a NamedTuple without its Python-level __new__
+
+
+def set_text(ts: x12.TransactionSet) -> SetText:
+    """A set the reader made, as text (`set_of_text` makes it again)."""
+    segs = ts.segments
+    assert isinstance(segs, x12.SegmentList)  # as the reader makes them
+    first, pieces, starts, last, el = segs.pieces()
+    texts = [el.join((first.tag, *first.elements)), *pieces]
+    offsets = [first.offset, *starts]
+    if last is not None:
+        texts.append(el.join((last.tag, *last.elements)))
+        offsets.append(last.offset)
+    return ts.issues, ts.index, ts.ordinal, ts.delimiters.segment.join(texts), offsets, last is not None
+
+
+def set_of_text(
+    interchange: x12.InterchangeHeader, group: x12.GroupHeader | None, sent: SetText
+) -> x12.TransactionSet:
+    """The set `set_text` gave, in the interchange and group it was read in."""
+    issues, index, ordinal, text, offsets, closed = sent
+    delimiters = interchange.delimiters
+    el = delimiters.element
+    pieces = text.split(delimiters.segment)
+    head = pieces[0].split(el)
+    st: x12.Segment = _new(x12.Segment, (head[0], tuple(head[1:]), 1, offsets[0]))
+    se: x12.Segment | None = None
+    end = len(pieces)
+    if closed:
+        tail = pieces[-1].split(el)
+        se = _new(x12.Segment, (tail[0], tuple(tail[1:]), end, offsets[-1]))
+        end -= 1
+    segments = x12.SegmentList(st, pieces[1:end], offsets[1:end], se, el)
+    fields = (interchange, group, st.get(1), st.get(2), segments, issues, st.get(3), index, ordinal)
+    return x12_envelope.transaction_set(fields)
+
+
 def x12_documents(source: BinaryIO, ctx: TranslateContext) -> Iterator[Translated]:
     """X12 as format-neutral items: a `DocumentOutcome` per set, an `EnvelopeNote` per group or
     interchange trailer that carries issues."""
+    if ctx.as_json:
+        yield from _x12_json_documents(source, ctx)
+        return
     for item in translate_x12(
         source,
         content_sha256=ctx.content_sha256,
@@ -261,10 +345,34 @@ def x12_documents(source: BinaryIO, ctx: TranslateContext) -> Iterator[Translate
         partners=ctx.partners,
         partner_id=ctx.partner_id,
         file_name=ctx.file_name,
-        as_json=ctx.as_json,
     ):
         if isinstance(item, SetOutcome):
             yield item.outcome()
+        elif isinstance(item, x12.GroupClosed | x12.InterchangeClosed) and item.issues:
+            yield EnvelopeNote(item.issues)
+
+
+def _x12_json_documents(source: BinaryIO, ctx: TranslateContext) -> Iterator[Translated]:
+    """`x12_documents` with `as_json`: each set's outcome made from `map_set_json` directly (no
+    `SetOutcome` in between), the same outcome `SetOutcome.outcome()` gives."""
+    sha, maps, name = ctx.content_sha256, ctx.maps, ctx.file_name
+    for item in read_x12(source, partners=ctx.partners, partner_id=ctx.partner_id, file_name=name):
+        if isinstance(item, PendingSet):
+            ts, config, pid = item
+            doc_id = ids.document_id(sha, ts.ordinal)
+            lines, issues, skipped = map_set_json(ts, config, pid, maps, document_id=doc_id, file_name=name)
+            yield DocumentOutcome(
+                document_id=doc_id,
+                format="x12",
+                doc_type=ts.set_id,
+                control_number=ts.control_number,
+                version=ts.version,
+                group_control=ts.group.control_number if ts.group else None,
+                is_test=ts.interchange.is_test,
+                issues=issues,
+                skipped=skipped,
+                json_lines=lines,
+            )
         elif isinstance(item, x12.GroupClosed | x12.InterchangeClosed) and item.issues:
             yield EnvelopeNote(item.issues)
 

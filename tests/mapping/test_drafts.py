@@ -4,13 +4,17 @@
 them into models. For every map case, sample, corpus file, generated bench interchange and for
 hypothesis-generated 855s and 856s (odd numbers, dates and codes, text that JSON must escape), both
 give byte-identical JSON lines and the same issues, and each draft lists its model's fields in the
-model's order.
+model's order; a target's JSON writer (`targets.WRITERS`) writes exactly `pydantic_core.to_json`
+of its drafts, and `json_lines` writes any value as `to_json` does.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
 from pathlib import Path
 
+import pydantic_core
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -24,7 +28,7 @@ from gateway.formats.x12.model import TransactionSet
 from gateway.formats.x12.reader import read
 from gateway.mapping.apply import apply_x12_json
 from gateway.mapping.engine import Extraction
-from gateway.mapping.targets import DRAFTERS, Build, DocumentFacts
+from gateway.mapping.targets import DRAFTERS, WRITERS, Build, DocumentFacts, json_lines
 from tests.formats.x12.text import group, interchange
 
 REPO = Path(__file__).resolve().parents[2]
@@ -75,8 +79,15 @@ def _compare(ts: TransactionSet) -> int:
     if drafter is not None:
         run = Extraction(ts, ctx.file)
         root = run.run(compiled.root)
-        for d in drafter(Build(DocumentFacts.of_x12(ts), ctx, run, root)):
+        drafts = drafter(Build(DocumentFacts.of_x12(ts), ctx, run, root))
+        for d in drafts:
             _check_order(MODELS[compiled.spec.target], d)
+        writer = WRITERS.get(compiled.spec.target)
+        if writer is not None:
+            again = Extraction(ts, ctx.file)
+            texts = writer(Build(DocumentFacts.of_x12(ts), ctx, again, again.run(compiled.root)))
+            assert list(texts) == [pydantic_core.to_json(d).decode() for d in drafts]
+            assert again.issues == run.issues
     return written.count
 
 
@@ -169,3 +180,42 @@ def test_generated_855s_and_856s_write_the_models_json(data: st.DataObject) -> N
     text = interchange(group(acks, gs01="PR", control="1"), group(notices, gs01="SH", control="2"))
     for ts in _sets(text.encode()):
         _compare(ts)
+
+
+_ZONES = st.sampled_from([UTC, timezone(timedelta(hours=-5)), timezone(timedelta(0), "Z0")])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(),
+    st.none() | st.text(),
+    st.none() | st.decimals(),
+    st.none() | st.dates(),
+    st.dates() | st.datetimes(timezones=_ZONES),
+)
+def test_json_lines_write_values_as_pydantic_core_does(
+    text: str, maybe: str | None, number: Decimal | None, day: date | None, moment: date
+) -> None:
+    def core(value: object) -> str:
+        return pydantic_core.to_json(value).decode()
+
+    assert json_lines.quoted(text) == core(text)
+    assert json_lines.text(maybe) == core(maybe)
+    assert json_lines.number(number) == core(number)
+    assert json_lines.day(day) == core(day)
+    assert json_lines.moment(moment) == core(moment)
+    for member in (*canonical.LineAction, *canonical.CommitmentStatus):
+        assert json_lines.quoted(member) == core(member)
+
+
+def test_json_lines_write_each_zone_of_the_same_instant_with_its_own_offset() -> None:
+    at = datetime(2024, 1, 10, 12, tzinfo=UTC)
+    other = at.astimezone(timezone(timedelta(hours=1)))
+    for value in (at, other, at, date(2024, 1, 10), other):
+        assert json_lines.moment(value) == pydantic_core.to_json(value).decode()
+
+
+def test_json_lines_write_equal_decimals_with_their_own_text() -> None:
+    for text in ("1.5", "1.50", "1.5", "-0", "0", "1E+2", "100", "1.50"):
+        value = Decimal(text)
+        assert json_lines.number(value) == pydantic_core.to_json(value).decode() == f'"{text}"'

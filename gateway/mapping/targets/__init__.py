@@ -32,6 +32,13 @@ DRAFTERS: Mapping[str, Callable[[Build], Sequence[Draft]]] = {
     "shipment": shipment.draft,
 }
 
+# The targets that write their events as JSON text themselves (exactly `pydantic_core.to_json` of
+# their drafts, see `json_lines`), neither drafts nor models.
+WRITERS: Mapping[str, Callable[[Build], Sequence[str]]] = {
+    "commitment": commitment.write,
+    "shipment": shipment.write,
+}
+
 
 # Tree documents (cXML, JSON): commitments read the same record fields as from an 855; ship notices
 # list orders and items instead of an HL tree.
@@ -71,6 +78,7 @@ __all__ = [
     "DRAFTERS",
     "TREE_BUILDERS",
     "TREE_TARGETS",
+    "WRITERS",
     "Build",
     "DocumentFacts",
     "Draft",

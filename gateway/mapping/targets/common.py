@@ -8,8 +8,7 @@ the envelope, so the same builders serve every format whose map yields the same 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from enum import Enum
+from datetime import datetime
 
 from gateway.canonical import models as canonical
 from gateway.formats.issues import Issue, IssueCode, Severity
@@ -77,22 +76,6 @@ def _remember(ts: TransactionSet, facts: DocumentFacts) -> None:
     _last_facts = (ts.interchange, ts.group, ts.set_id, facts)
 
 
-def json_text(value: Enum | date | None) -> object:
-    """What `pydantic_core.to_json` writes for a str-valued enum member (its value), a date or a UTC
-    datetime without microseconds (their ISO text, the datetime with `Z`), as the str it writes in
-    quotes; any other value as it is (the serializer writes it). `to_json(json_text(v)) == to_json(v)`."""
-    if isinstance(value, Enum):  # `value` is a Python-level property: `_value_` is the plain attribute
-        raw: object = value._value_
-        return raw if type(raw) is str else value
-    if isinstance(value, datetime):
-        if value.tzinfo is UTC and value.microsecond == 0 and value.year >= 1000:
-            return value.isoformat()[:-6] + "Z"
-        return value
-    if isinstance(value, date):
-        return value.isoformat() if value.year >= 1000 else value
-    return value
-
-
 # Where builders report what they could not build: the engine run, which knows the document.
 IssueSink = Reporter
 
@@ -103,17 +86,9 @@ class Build:
     ctx: MapContext
     run: IssueSink
     root: Record
-    # The drafts are only written as JSON (`apply_x12_json`): a drafter may then give, for a value of
-    # an enum, date or datetime type, the primitive `pydantic_core.to_json` writes for it (see
-    # `json_text`), which it writes without inferring the type (for an enum member, that inference
-    # costs as much as the rest of an 855's event).
-    for_json: bool
 
-    def __init__(
-        self, facts: DocumentFacts, ctx: MapContext, run: IssueSink, root: Record, for_json: bool = False
-    ) -> None:
+    def __init__(self, facts: DocumentFacts, ctx: MapContext, run: IssueSink, root: Record) -> None:
         self.facts, self.ctx, self.run, self.root = facts, ctx, run, root  # native in a compiled build
-        self.for_json = for_json
 
     def occurred_at(self, *records: Record) -> datetime | None:
         """The first `occurred_at` the map found, else the envelope's date."""

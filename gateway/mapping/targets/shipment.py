@@ -14,26 +14,31 @@ HL, the parent's role comes before the child's in the BSN05 structure, each item
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NamedTuple, TypeVar
+from datetime import datetime
+from decimal import Decimal
+from typing import Final, TypeVar
 
 from gateway.canonical import models as canonical
 from gateway.formats.issues import IssueCode, Severity
 from gateway.formats.x12.model import Segment
 from gateway.mapping.engine import Record
+from gateway.mapping.targets import json_lines
 from gateway.mapping.targets.common import Build, Draft
 
 TABLES = {"purpose": frozenset(canonical.ShipmentPurpose)}
 FIELDS = ("shipment_id", "occurred_at")
 
 # BSN05 (element 1005): the order of roles from the top; a tare level is tolerated above packs.
-_STRUCTURES = {
+_STRUCTURES: Final = {
     "0001": ("shipment", "order", "tare", "pack", "item"),
     "0002": ("shipment", "order", "item", "tare", "pack"),
     "0003": ("shipment", "tare", "pack", "order", "item"),
     "0004": ("shipment", "order", "item"),
 }
-_PACKAGING = ("tare", "pack")
-_PURPOSES = {p.value: p for p in canonical.ShipmentPurpose}  # a dict lookup is cheaper than the enum call
+_PACKAGING: Final = ("tare", "pack")
+_PURPOSES: Final = {
+    p.value: p for p in canonical.ShipmentPurpose
+}  # a dict lookup is cheaper than the enum call
 _MAX_DEPTH = 64  # ancestors looked at above a node (a bound, not an X12 rule)
 T = TypeVar("T")
 
@@ -44,62 +49,190 @@ def build(b: Build) -> list[canonical.Shipment]:
 
 def draft(b: Build) -> list[Draft]:
     """The shipment as a draft: `canonical.Shipment`'s fields, in its order (see `common.Draft`)."""
+    notice = _read(b)
+    return [] if notice is None else [_draft(notice)]
+
+
+def write(b: Build) -> list[str]:
+    """The shipment as JSON text: exactly `pydantic_core.to_json(d)` for the draft `d` of
+    `draft(b)` (the model's `model_dump_json()`), without the draft."""
+    notice = _read(b)
+    return [] if notice is None else [_json(notice)]
+
+
+# Plain classes with written-out constructors (not NamedTuples, whose Python-level __new__ runs per
+# call): native in a compiled build.
+class _Item:
+    """One item HL's shipment line."""
+
+    def __init__(
+        self,
+        po_number: str,
+        line_number: str | None,
+        buyer_item: str | None,
+        supplier_item: str | None,
+        upc: str | None,
+        quantity: Decimal,
+        unit: str,
+        lot: str | None,
+        serials: tuple[str, ...],
+        sscc: str | None,
+    ) -> None:
+        self.po_number = po_number
+        self.line_number = line_number
+        self.buyer_item = buyer_item
+        self.supplier_item = supplier_item
+        self.upc = upc
+        self.quantity = quantity
+        self.unit = unit
+        self.lot = lot
+        self.serials = serials
+        self.sscc = sscc
+
+
+class _Notice:
+    """The shipment of one ship notice, before it is drafted or written."""
+
+    def __init__(self, b: Build, shipment_id: str, occurred_at: datetime, scope: tuple[Record, ...]) -> None:
+        self.partner_id = b.ctx.partner_id
+        self.document_id = b.ctx.document_id
+        self.occurred_at = occurred_at
+        self.shipment_id = shipment_id
+        self.scope = scope
+        purpose = _text(scope, "purpose") or "original"
+        self.purpose: canonical.ShipmentPurpose = _PURPOSES.get(purpose) or canonical.ShipmentPurpose(purpose)
+        self.ship_date = _first_of(scope, Record.day, "ship_date")
+        self.expected_delivery = _first_of(scope, Record.day, "expected_delivery")
+        self.carrier = _text(scope, "carrier")
+        self.tracking_number = _text(scope, "tracking_number")
+        self.bill_of_lading = _text(scope, "bill_of_lading")
+        self.ship_from = _text(scope, "ship_from")
+        self.ship_to = _text(scope, "ship_to")
+        weight = _first_of(scope, Record.decimal, "gross_weight")
+        self.gross_weight = weight
+        self.weight_unit = _text(scope, "weight_unit") if weight is not None else None
+        self.packages: list[tuple[str | None, str, str | None]] = []  # sscc, level, parent's sscc
+        self.lines: list[_Item] = []
+        self.version = b.stamp_draft(occurred_at)
+
+
+def _text(scope: tuple[Record, ...], name: str) -> str | None:
+    for rec in scope:
+        if (v := rec.text(name)) is not None:
+            return v
+    return None
+
+
+def _read(b: Build) -> _Notice | None:
+    """The notice's shipment (None when it has no id or date: reported)."""
     root = b.root
     nodes = root.children("hl")
     links = _check_tree(b, nodes)
     top = next((n for n in nodes if n.role == "shipment"), None)
     scope = (top, root) if top is not None else (root,)
-
-    def text(name: str) -> str | None:
-        for rec in scope:
-            if (v := rec.text(name)) is not None:
-                return v
-        return None
-
-    shipment_id = text("shipment_id")
+    shipment_id = _text(scope, "shipment_id")
     occurred_at = b.occurred_at(*scope)
     if shipment_id is None or occurred_at is None:
         b.fail(None, "856 without a shipment id or a date: no shipment recorded")
-        return []
-    packages: list[Draft] = []
-    lines: list[Draft] = []
+        return None
+    notice = _Notice(b, shipment_id, occurred_at, scope)
     last_order: Record | None = None
     for node, link in zip(nodes, links, strict=True):
         role = node.role
         if role == "order":
             last_order = node
         elif role == "tare" or role == "pack":
-            packages.append(
-                {"sscc": node.text("sscc"), "level": str(role), "parent_sscc": link.above.sscc, "quantity": 1}
-            )
+            notice.packages.append((node.text("sscc"), str(role), link.above.sscc))
         elif role == "item":
             line = _line(b, node, link.above, last_order)
             if line is not None:
-                lines.append(line)
-    weight = _first_of(scope, Record.decimal, "gross_weight")
-    purpose = text("purpose") or "original"
-    return [
-        {
-            "type": "shipment",
-            "partner_id": b.ctx.partner_id,
-            "document_id": b.ctx.document_id,
-            "occurred_at": occurred_at,
-            "shipment_id": shipment_id,
-            "purpose": _PURPOSES.get(purpose) or canonical.ShipmentPurpose(purpose),
-            "ship_date": _first_of(scope, Record.day, "ship_date"),
-            "expected_delivery": _first_of(scope, Record.day, "expected_delivery"),
-            "carrier": text("carrier"),
-            "tracking_number": text("tracking_number"),
-            "bill_of_lading": text("bill_of_lading"),
-            "ship_from": text("ship_from"),
-            "ship_to": text("ship_to"),
-            "gross_weight": weight,
-            "weight_unit": text("weight_unit") if weight is not None else None,
-            "packages": tuple(packages),
-            "lines": tuple(lines),
-            "version": b.stamp_draft(occurred_at),
-        }
-    ]
+                notice.lines.append(line)
+    return notice
+
+
+def _draft(n: _Notice) -> Draft:
+    return {
+        "type": "shipment",
+        "partner_id": n.partner_id,
+        "document_id": n.document_id,
+        "occurred_at": n.occurred_at,
+        "shipment_id": n.shipment_id,
+        "purpose": n.purpose,
+        "ship_date": n.ship_date,
+        "expected_delivery": n.expected_delivery,
+        "carrier": n.carrier,
+        "tracking_number": n.tracking_number,
+        "bill_of_lading": n.bill_of_lading,
+        "ship_from": n.ship_from,
+        "ship_to": n.ship_to,
+        "gross_weight": n.gross_weight,
+        "weight_unit": n.weight_unit,
+        "packages": tuple(
+            {"sscc": sscc, "level": level, "parent_sscc": parent, "quantity": 1}
+            for sscc, level, parent in n.packages
+        ),
+        "lines": tuple(
+            {
+                "po_number": i.po_number,
+                "line_number": i.line_number,
+                "buyer_item": i.buyer_item,
+                "supplier_item": i.supplier_item,
+                "upc": i.upc,
+                "quantity": i.quantity,
+                "unit": i.unit,
+                "lot": i.lot,
+                "serials": i.serials,
+                "sscc": i.sscc,
+            }
+            for i in n.lines
+        ),
+        "version": n.version,
+    }
+
+
+def _json(n: _Notice) -> str:
+    """`_draft` as `pydantic_core.to_json` writes it (f-strings: one str built per piece)."""
+    packages = ",".join(
+        [
+            f'{{"sscc":{json_lines.text(sscc)},"level":{json_lines.quoted(level)}'
+            f',"parent_sscc":{json_lines.text(parent)},"quantity":1}}'
+            for sscc, level, parent in n.packages
+        ]
+    )
+    lines = ",".join(
+        [
+            f'{{"po_number":{json_lines.quoted(i.po_number)}'
+            f',"line_number":{json_lines.text(i.line_number)}'
+            f',"buyer_item":{json_lines.text(i.buyer_item)}'
+            f',"supplier_item":{json_lines.text(i.supplier_item)}'
+            f',"upc":{json_lines.text(i.upc)},"quantity":{json_lines.number(i.quantity)}'
+            f',"unit":{json_lines.quoted(i.unit)},"lot":{json_lines.text(i.lot)}'
+            f',"serials":[{",".join([json_lines.quoted(s) for s in i.serials])}]'
+            f',"sscc":{json_lines.text(i.sscc)}}}'
+            for i in n.lines
+        ]
+    )
+    version = n.version
+    seq, source = version["sequence"], version["source"]
+    assert isinstance(seq, int)
+    assert isinstance(source, str)
+    return (
+        f'{{"type":"shipment","partner_id":{json_lines.quoted(n.partner_id)}'
+        f',"document_id":{json_lines.quoted(n.document_id)}'
+        f',"occurred_at":{json_lines.moment(n.occurred_at)}'
+        f',"shipment_id":{json_lines.quoted(n.shipment_id)},"purpose":{json_lines.quoted(n.purpose)}'
+        f',"ship_date":{json_lines.day(n.ship_date)}'
+        f',"expected_delivery":{json_lines.day(n.expected_delivery)}'
+        f',"carrier":{json_lines.text(n.carrier)}'
+        f',"tracking_number":{json_lines.text(n.tracking_number)}'
+        f',"bill_of_lading":{json_lines.text(n.bill_of_lading)}'
+        f',"ship_from":{json_lines.text(n.ship_from)},"ship_to":{json_lines.text(n.ship_to)}'
+        f',"gross_weight":{json_lines.number(n.gross_weight)}'
+        f',"weight_unit":{json_lines.text(n.weight_unit)}'
+        f',"packages":[{packages}],"lines":[{lines}]'
+        f',"version":{{"issued_at":{json_lines.moment(n.occurred_at)},"sequence":{seq}'
+        f',"source":{json_lines.quoted(source)}}}}}'
+    )
 
 
 def _first_of(scope: tuple[Record, ...], get: Callable[[Record, str], T | None], name: str) -> T | None:
@@ -109,28 +242,30 @@ def _first_of(scope: tuple[Record, ...], get: Callable[[Record, str], T | None],
     return None
 
 
-class _Chain(NamedTuple):
+class _Chain:
     """What a node's ancestors (nearest first, at most `_MAX_DEPTH`) tell it, summed up once per node."""
 
-    po_number: str | None  # the first PO number up the chain
-    has_order: bool  # an order level is among them
-    sscc: str | None  # the SSCC of the nearest packaging level that has one
+    def __init__(self, po_number: str | None, has_order: bool, sscc: str | None) -> None:
+        self.po_number = po_number  # the first PO number up the chain
+        self.has_order = has_order  # an order level is among them
+        self.sscc = sscc  # the SSCC of the nearest packaging level that has one
 
 
-_NO_CHAIN = _Chain(None, False, None)
+_NO_CHAIN: Final = _Chain(None, False, None)
 
 
-class _Link(NamedTuple):
-    parent: Record | None
-    parent_link: _Link | None
-    above: _Chain  # the node's ancestors
-    depth: int  # how many ancestors it has
+class _Link:
+    def __init__(self, parent: Record | None, parent_link: _Link | None, above: _Chain, depth: int) -> None:
+        self.parent = parent
+        self.parent_link = parent_link
+        self.above = above  # the node's ancestors
+        self.depth = depth  # how many ancestors it has
 
 
-_TOP = _Link(None, None, _NO_CHAIN, 0)
+_TOP: Final = _Link(None, None, _NO_CHAIN, 0)
 
 
-def _line(b: Build, node: Record, above: _Chain, last_order: Record | None) -> Draft | None:
+def _line(b: Build, node: Record, above: _Chain, last_order: Record | None) -> _Item | None:
     text = node.text
     po_number = text("po_number")
     if po_number is None:
@@ -148,18 +283,18 @@ def _line(b: Build, node: Record, above: _Chain, last_order: Record | None) -> D
     if po_number is None or quantity is None or unit is None:
         b.fail(node, "item HL without a PO number, quantity or unit: line skipped")
         return None
-    return {
-        "po_number": po_number,
-        "line_number": text("line_number"),
-        "buyer_item": text("buyer_item"),
-        "supplier_item": text("supplier_item"),
-        "upc": text("upc"),
-        "quantity": quantity,
-        "unit": unit,
-        "lot": text("lot"),
-        "serials": tuple(dict.fromkeys(node.texts("serials"))),
-        "sscc": above.sscc,
-    }
+    return _Item(
+        po_number,
+        text("line_number"),
+        text("buyer_item"),
+        text("supplier_item"),
+        text("upc"),
+        quantity,
+        unit,
+        text("lot"),
+        tuple(dict.fromkeys(node.texts("serials"))),
+        above.sscc,
+    )
 
 
 def _summary(chain: list[Record]) -> _Chain:
@@ -216,7 +351,8 @@ def _check_tree(b: Build, nodes: list[Record]) -> list[_Link]:
                 bad_value=hl_id,
             )
         elif hl_id.isdigit():
-            if int(hl_id) <= previous:
+            number = int(hl_id)
+            if number <= previous:
                 b.run.issue(
                     IssueCode.HIERARCHY_INVALID,
                     Severity.WARNING,
@@ -225,7 +361,7 @@ def _check_tree(b: Build, nodes: list[Record]) -> list[_Link]:
                     element=1,
                     bad_value=hl_id,
                 )
-            previous = int(hl_id)
+            previous = number
         found = by_id.get(parent_id) if parent_id else None
         parent = found[0] if found is not None else None
         if parent_id and parent is None:
