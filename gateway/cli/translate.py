@@ -4,12 +4,11 @@ Exit status: 0 when every file was read and mapped, 1 when some transaction set 
 its issues, 2 when some file could not be read at all (a one-line typed error on stderr names
 the file and the position). Sets we have no map for are reported on stderr as skipped.
 
-Large X12 and EDIFACT files are mapped in worker processes (`--jobs`, by default one per CPU for
-files of `PARALLEL_BYTES` or more): this process reads and checks the envelopes and hands the sets
-(or messages), as the text the reader cut, in batches to the workers, which map them and render
-their JSON lines and issue lines; the results are written in file order, with at most a few
-batches in flight, so the output is byte for byte the serial one and memory stays bounded whatever
-the file's size.
+Large X12 and EDIFACT files are translated by several processes (`--jobs`, by default one per CPU
+for files of `PARALLEL_BYTES` or more) that share the reading: each reads the whole file with the
+same reader and envelope checks and maps its own chunks of it, and this process writes the chunks
+in file order, with at most a few in flight, so the output is byte for byte the serial one and
+memory stays bounded whatever the file's size (see "shared reading" below).
 """
 
 from __future__ import annotations
@@ -21,9 +20,7 @@ import multiprocessing.queues
 import os
 import sys
 import warnings
-from collections import deque
-from collections.abc import Iterator, Sequence
-from multiprocessing.pool import AsyncResult, Pool
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
@@ -34,14 +31,15 @@ from gateway.formats.issues import Issue, Severity
 from gateway.formats.x12 import model as x12
 from gateway.kit import ids
 from gateway.mapping import MapRegistry
+from gateway.partners.model import PartnerConfig
 from gateway.partners.registry import PartnerRegistry
 from gateway.pipeline import edifact_translate
 from gateway.pipeline import translate as pipeline
 
 EXIT_OK, EXIT_REJECTED, EXIT_UNREADABLE = 0, 1, 2
 PARALLEL_BYTES = 2_000_000  # smaller files are not worth starting workers for
-BATCH_SEGMENTS = 4_000  # segments per batch handed to a worker
-IN_FLIGHT_PER_JOB = 4  # batches queued or being mapped per worker
+BATCH_SEGMENTS = 4_000  # segments per chunk (a chunk ends with the document that reaches it)
+IN_FLIGHT_PER_JOB = 4  # chunks a worker may have written ahead of this process
 _UNITS = {"x12": "set", "edifact": "message"}  # what one document is called, per format
 
 # What one batch gives back: JSON lines, stderr lines, whether a set was rejected, and the line of
@@ -103,42 +101,33 @@ def translate_files(
     `jobs`: worker processes for large files (None: one per CPU; 1: everything in this process).
     """
     workers = _jobs(jobs)
-    pool: Pool | None = None
     status = EXIT_OK
-    try:
-        for path in files:
-            name = str(path)
-            try:
-                sha = file_sha256(path)
-                with path.open("rb") as fp:
-                    fmt = (
-                        pipeline.sniff(fp)
-                        if workers > 1 and (jobs is not None or path.stat().st_size >= PARALLEL_BYTES)
-                        else None
+    for path in files:
+        name = str(path)
+        try:
+            sha = file_sha256(path)
+            with path.open("rb") as fp:
+                fmt = (
+                    pipeline.sniff(fp)
+                    if workers > 1 and (jobs is not None or path.stat().st_size >= PARALLEL_BYTES)
+                    else None
+                )
+                if fmt is detect.Format.X12 or fmt is detect.Format.EDIFACT:
+                    found = _shared(fmt, path, workers, sha, maps, partners, partner_id, out, err)
+                else:
+                    ctx = pipeline.TranslateContext(
+                        content_sha256=sha,
+                        maps=maps,
+                        partners=partners,
+                        partner_id=partner_id,
+                        file_name=name,
+                        as_json=True,
                     )
-                    if fmt is detect.Format.X12:
-                        pool = pool or _pool(workers, maps, partners)
-                        found = _parallel(fp, pool, workers, name, sha, partners, partner_id, out, err)
-                    elif fmt is detect.Format.EDIFACT:
-                        found = _shared_edifact(path, workers, sha, maps, partners, partner_id, out, err)
-                    else:
-                        ctx = pipeline.TranslateContext(
-                            content_sha256=sha,
-                            maps=maps,
-                            partners=partners,
-                            partner_id=partner_id,
-                            file_name=name,
-                            as_json=True,
-                        )
-                        found = _serial(fp, ctx, out, err)
-                    status = max(status, found)
-            except (FormatError, OSError, GatewayError) as exc:
-                err.write(describe_failure(exc, name))
-                status = EXIT_UNREADABLE
-    finally:
-        if pool is not None:
-            pool.terminate()
-            pool.join()
+                    found = _serial(fp, ctx, out, err)
+                status = max(status, found)
+        except (FormatError, OSError, GatewayError) as exc:
+            err.write(describe_failure(exc, name))
+            status = EXIT_UNREADABLE
     out.flush()
     return status
 
@@ -170,165 +159,112 @@ def _serial(fp: BinaryIO, ctx: pipeline.TranslateContext, out: TextIO, err: Text
     return status
 
 
-# -- worker processes --------------------------------------------------------------------------------
-
-# A batch of transaction sets as sent to a worker: the envelope and the partner they share, and each
-# set as text (`pipeline.set_text`).
-_WireSet = pipeline.SetText
-_Batch = tuple[x12.InterchangeHeader, x12.GroupHeader | None, str | None, str, list[_WireSet]]
-
-_worker_maps: MapRegistry | None = None
-_worker_partners: PartnerRegistry | None = None
-
-
-class _Stopped(Exception):
-    """A set failed in a way that ends its file (its line is written)."""
+def _render_set(
+    ts: x12.TransactionSet, config: PartnerConfig | None, pid: str, maps: MapRegistry, sha: str, name: str
+) -> tuple[str, str, bool]:
+    """A set's JSON lines, its stderr lines (as `render_outcome` renders its outcome) and whether it
+    was rejected."""
+    text, issues, skipped = pipeline.map_set_json(
+        ts, config, pid, maps, document_id=ids.document_id(sha, ts.ordinal), file_name=name
+    )
+    lines = [] if skipped is None else [f"skipped: {name} set {ts.control_number} ({ts.set_id}): {skipped}\n"]
+    lines += [describe_issue(issue) + "\n" for issue in issues]
+    return text or "", "".join(lines), any(i.severity is Severity.ERROR for i in issues)
 
 
-def _pool(jobs: int, maps: MapRegistry, partners: PartnerRegistry | None) -> Pool:
-    """Workers forked from this process, so they share its loaded maps and partners as they are.
+# -- shared reading ------------------------------------------------------------------------------------
+#
+# Handing documents to workers costs this process more than reading them (EDIFACT messages must be
+# sent as text and cut again: measured, this process then used 2.0 s of CPU on a 20 MB interchange
+# that takes 3.4 s alone; X12 sets handed over in compiled code still cost about a third more CPU
+# than translating alone), so every process reads the whole file itself, with the same reader and
+# envelope checks, and maps only its share: the file is cut into chunks of about `BATCH_SEGMENTS`
+# segments at document boundaries, the same way in every process (the reading is deterministic),
+# and process k of n maps and renders chunks k, k + n, ... (a chunk's envelope notes included);
+# EDIFACT messages of other chunks are framed without splitting their segments (`skip`), X12 sets
+# are left as the text the reader cut. This process is number 0 and writes its own chunks; the
+# n - 1 forked workers send theirs through bounded queues (at most `IN_FLIGHT_PER_JOB` chunks
+# ahead), and everything is written in file order. An error that ends the file (a format error, a
+# mapping error) ends the chunk it falls in: that chunk's process renders what came before it and
+# the error's line, and nothing after it is written.
 
-    The objects alive at the fork are frozen for the garbage collector meanwhile (`gc.freeze`): the
-    workers' collections then never walk them, which would write to every page they sit on and so
-    copy the whole inherited heap into each worker."""
-    gc.freeze()
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)  # fork() while threads run (Python 3.12+)
-            return multiprocessing.get_context("fork").Pool(jobs, _init_worker, (maps, partners))
-    finally:
-        gc.unfreeze()  # this process collects them as before
-
-
-def _init_worker(maps: MapRegistry, partners: PartnerRegistry | None) -> None:
-    global _worker_maps, _worker_partners
-    _worker_maps, _worker_partners = maps, partners
-
-
-def _wire(ts: x12.TransactionSet) -> _WireSet:
-    return pipeline.set_text(ts)
+# What one document or envelope note of a file gives: its size in segments (0 for a note, which
+# never ends a chunk) and how to render it (called only by the process whose chunk it is).
+_Unit = tuple[int, Callable[[], tuple[str, str, bool]]]
 
 
-def _unwire(
-    interchange: x12.InterchangeHeader, group: x12.GroupHeader | None, wire: _WireSet
-) -> x12.TransactionSet:
-    return pipeline.set_of_text(interchange, group, wire)
+class _Share:
+    """Whether the chunk being read is this process's (the readers' `skip` asks)."""
+
+    def __init__(self, mine: bool) -> None:
+        self.mine = mine
 
 
-def _map_batch(name: str, sha: str, batch: _Batch) -> Rendered:
-    """In a worker: map a batch of sets and render them (as `render_outcome` renders their outcomes)."""
-    maps, partners = _worker_maps, _worker_partners
-    assert maps is not None
-    interchange, group, cid, pid, sets = batch
-    config = partners.get(cid) if partners is not None and cid is not None else None
-    events: list[str] = []
-    lines: list[str] = []
-    rejected = False
-    for wire in sets:
-        ts = _unwire(interchange, group, wire)
-        try:
-            text, issues, skipped = pipeline.map_set_json(
-                ts, config, pid, maps, document_id=ids.document_id(sha, ts.ordinal), file_name=name
-            )
-        except GatewayError as exc:
-            return "".join(events), "".join(lines), rejected, describe_failure(exc, name)
-        if skipped is not None:
-            lines.append(f"skipped: {name} set {ts.control_number} ({ts.set_id}): {skipped}\n")
-        lines += [describe_issue(issue) + "\n" for issue in issues]
-        if text is not None:
-            events.append(text)
-        rejected = rejected or any(i.severity is Severity.ERROR for i in issues)
-    return "".join(events), "".join(lines), rejected, None
-
-
-def _parallel(
+def _edifact_units(
     fp: BinaryIO,
-    pool: Pool,
-    jobs: int,
-    name: str,
+    path: str,
     sha: str,
+    maps: MapRegistry,
     partners: PartnerRegistry | None,
     partner_id: str | None,
-    out: TextIO,
-    err: TextIO,
-) -> int:
-    status = EXIT_OK
-    pending: deque[AsyncResult[Rendered] | Rendered] = deque()
-    batch: list[_WireSet] = []
-    shared: tuple[x12.InterchangeHeader, x12.GroupHeader | None, str | None, str] | None = None
-    size = 0
+    share: _Share,
+) -> Iterator[_Unit]:
+    for item in edifact_translate.read_edifact(
+        fp, partners=partners, partner_id=partner_id, file_name=path, skip=lambda: not share.mine
+    ):
+        if isinstance(item, edifact_translate.PendingMessage):
 
-    def settle(limit: int) -> None:
-        nonlocal status
-        while len(pending) > limit:
-            entry = pending.popleft()
-            events, lines, rejected, failure = entry.get() if isinstance(entry, AsyncResult) else entry
-            if lines:
-                err.write(lines)
-            if events:
-                out.write(events)
-            if rejected:
-                status = max(status, EXIT_REJECTED)
-            if failure is not None:
-                err.write(failure)
-                status = EXIT_UNREADABLE
-                raise _Stopped
+            def message(item: edifact_translate.PendingMessage = item) -> tuple[str, str, bool]:
+                mapped = edifact_translate.map_message(
+                    item.message,
+                    item.partner,
+                    item.partner_id,
+                    maps,
+                    content_sha256=sha,
+                    file_name=path,
+                    as_json=True,
+                )
+                outcome = mapped.outcome()
+                return (*render_outcome(outcome, path), outcome.rejected)
 
-    def send() -> None:
-        nonlocal batch, size
-        if batch:
-            assert shared is not None
-            pending.append(pool.apply_async(_map_batch, (name, sha, (*shared, batch))))
-            batch, size = [], 0
-            settle(jobs * IN_FLIGHT_PER_JOB)
-
-    try:
-        try:
-            for item in pipeline.read_x12(fp, partners=partners, partner_id=partner_id, file_name=name):
-                if isinstance(item, pipeline.PendingSet):
-                    ts, config, pid = item
-                    cid = config.id if config is not None else None
-                    if shared is None or not (
-                        shared[0] is ts.interchange and shared[1] is ts.group and shared[2:] == (cid, pid)
-                    ):
-                        send()
-                        shared = (ts.interchange, ts.group, cid, pid)
-                    batch.append(_wire(ts))
-                    size += len(ts.segments)
-                    if size >= BATCH_SEGMENTS:
-                        send()
-                    continue
-                if isinstance(item, x12.GroupClosed | x12.InterchangeClosed) and item.issues:
-                    lines, bad = render_note(item.issues)  # as `pipeline.x12_documents` notes them
-                    send()
-                    pending.append(("", lines, bad, None))
-            send()
-        except (FormatError, OSError, GatewayError):
-            settle(0)  # what came before the failure is written first, as in the serial order
-            raise
-        settle(0)
-    except _Stopped:
-        pass
-    return status
+            yield len(item.message.segments), message
+        elif isinstance(item, edifact.GroupClosed | edifact.InterchangeClosed) and item.issues:
+            yield 0, _note(item.issues)  # as `edifact_translate.edifact_documents` notes them
 
 
-# -- EDIFACT: shared reading ---------------------------------------------------------------------------
-#
-# Handing EDIFACT messages to workers costs this process more than reading them (their segments
-# must be sent as text and cut again: measured, this process then used 2.0 s of CPU on a 20 MB
-# interchange that takes 3.4 s alone), so every process reads the whole file itself, with the same
-# reader and envelope checks, and maps only its share: the file is cut into chunks of about
-# `BATCH_SEGMENTS` segments at message boundaries, the same way in every process (the reading is
-# deterministic), and process k of n maps and renders chunks k, k + n, ... (a chunk's envelope
-# notes included); the messages of other chunks it frames without splitting their segments
-# (`skip`). This process is number 0 and writes its own chunks; the n - 1 forked workers send
-# theirs through bounded queues (at most `IN_FLIGHT_PER_JOB` chunks ahead), and everything is
-# written in file order. An error that ends the file (a format error, a mapping error) ends the
-# chunk it falls in: that chunk's process renders what came before it and the error's line, and
-# nothing after it is written.
+def _x12_units(
+    fp: BinaryIO,
+    path: str,
+    sha: str,
+    maps: MapRegistry,
+    partners: PartnerRegistry | None,
+    partner_id: str | None,
+    share: _Share,
+) -> Iterator[_Unit]:
+    for item in pipeline.read_x12(fp, partners=partners, partner_id=partner_id, file_name=path):
+        if isinstance(item, pipeline.PendingSet):
+
+            def transaction_set(item: pipeline.PendingSet = item) -> tuple[str, str, bool]:
+                return _render_set(item.ts, item.partner, item.partner_id, maps, sha, path)
+
+            yield len(item.ts.segments), transaction_set
+        elif isinstance(item, x12.GroupClosed | x12.InterchangeClosed) and item.issues:
+            yield 0, _note(item.issues)  # as `pipeline.x12_documents` notes them
+
+
+def _note(issues: Sequence[Issue]) -> Callable[[], tuple[str, str, bool]]:
+    def note() -> tuple[str, str, bool]:
+        lines, bad = render_note(issues)
+        return "", lines, bad
+
+    return note
+
+
+_UNITS_OF = {detect.Format.X12: _x12_units, detect.Format.EDIFACT: _edifact_units}
 
 
 def _chunks(
+    fmt: detect.Format,
     k: int,
     n: int,
     path: str,
@@ -340,56 +276,35 @@ def _chunks(
     """Process k of n: read the whole file; each chunk that is k's, mapped and rendered, with its
     number. The last one is the file's last chunk, or the one an error ended (with its line)."""
     chunk = size = 0
-    mine = k == 0
+    share = _Share(k == 0)
     events: list[str] = []
     lines: list[str] = []
     rejected = False
     try:
         with open(path, "rb") as fp:
-            items = edifact_translate.read_edifact(
-                fp, partners=partners, partner_id=partner_id, file_name=path, skip=lambda: not mine
-            )
-            for item in items:
-                if isinstance(item, edifact_translate.PendingMessage):
-                    if mine:
-                        mapped = edifact_translate.map_message(
-                            item.message,
-                            item.partner,
-                            item.partner_id,
-                            maps,
-                            content_sha256=sha,
-                            file_name=path,
-                            as_json=True,
-                        )
-                        outcome = mapped.outcome()
-                        text, issue_lines = render_outcome(outcome, path)
-                        events.append(text)
-                        lines.append(issue_lines)
-                        rejected = rejected or outcome.rejected
-                    size += len(item.message.segments)
-                    if size >= BATCH_SEGMENTS:
-                        if mine:
-                            yield chunk, ("".join(events), "".join(lines), rejected, None)
-                            events, lines, rejected = [], [], False
-                        chunk, size = chunk + 1, 0
-                        mine = chunk % n == k
-                elif (
-                    mine and isinstance(item, edifact.GroupClosed | edifact.InterchangeClosed) and item.issues
-                ):
-                    note, bad = render_note(
-                        item.issues
-                    )  # as `edifact_translate.edifact_documents` notes them
-                    lines.append(note)
+            for units, render in _UNITS_OF[fmt](fp, path, sha, maps, partners, partner_id, share):
+                if share.mine:
+                    text, issue_lines, bad = render()
+                    events.append(text)
+                    lines.append(issue_lines)
                     rejected = rejected or bad
+                size += units
+                if size >= BATCH_SEGMENTS:
+                    if share.mine:
+                        yield chunk, ("".join(events), "".join(lines), rejected, None)
+                        events, lines, rejected = [], [], False
+                    chunk, size = chunk + 1, 0
+                    share.mine = chunk % n == k
     except (FormatError, OSError, GatewayError) as exc:
-        if mine:
+        if share.mine:
             yield chunk, ("".join(events), "".join(lines), rejected, describe_failure(exc, path))
         return
-    if mine:
+    if share.mine:
         yield chunk, ("".join(events), "".join(lines), rejected, None)
 
 
 def _share_worker(
+    fmt: detect.Format,
     k: int,
     n: int,
     path: str,
@@ -400,12 +315,13 @@ def _share_worker(
     queue: multiprocessing.queues.Queue,  # type: ignore[type-arg]
 ) -> None:
     """A forked worker: its chunks into its queue, then None (it has no further chunk)."""
-    for _, rendered in _chunks(k, n, path, sha, maps, partners, partner_id):
+    for _, rendered in _chunks(fmt, k, n, path, sha, maps, partners, partner_id):
         queue.put(rendered)
     queue.put(None)
 
 
-def _shared_edifact(
+def _shared(
+    fmt: detect.Format,
     path: Path,
     jobs: int,
     sha: str,
@@ -415,18 +331,21 @@ def _shared_edifact(
     out: TextIO,
     err: TextIO,
 ) -> int:
-    """Translate one EDIFACT file with this process and `jobs - 1` workers sharing the reading."""
+    """Translate one X12 or EDIFACT file with this process and `jobs - 1` workers sharing the reading."""
     ctx = multiprocessing.get_context("fork")
     queues = {k: ctx.Queue(maxsize=IN_FLIGHT_PER_JOB) for k in range(1, jobs)}
     procs = [
         ctx.Process(
             target=_share_worker,
-            args=(k, jobs, str(path), sha, maps, partners, partner_id, queue),
+            args=(fmt, k, jobs, str(path), sha, maps, partners, partner_id, queue),
             daemon=True,
         )
         for k, queue in queues.items()
     ]
-    gc.freeze()  # see `_pool`
+    # The objects alive at the fork are frozen for the garbage collector meanwhile: the workers'
+    # collections then never walk them, which would write to every page they sit on and so copy
+    # the whole inherited heap into each worker.
+    gc.freeze()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)  # fork() while threads run (Python 3.12+)
@@ -469,7 +388,7 @@ def _shared_edifact(
 
     try:
         going = True
-        for chunk, rendered in _chunks(0, jobs, str(path), sha, maps, partners, partner_id):
+        for chunk, rendered in _chunks(fmt, 0, jobs, str(path), sha, maps, partners, partner_id):
             going = workers_until(chunk) and write(rendered)
             following = chunk + 1
             if not going:

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import BinaryIO, Final, NamedTuple
+from typing import BinaryIO, NamedTuple
 
 from gateway.errors import NoMapError, UnknownFormatError
 from gateway.formats import detect
 from gateway.formats.issues import Issue, Location, Severity
-from gateway.formats.x12 import envelope as x12_envelope
 from gateway.formats.x12 import model as x12
 from gateway.formats.x12 import reader as x12_reader
 from gateway.kit import ids
@@ -288,48 +287,6 @@ def map_set_json(
     ctx = MapContext(partner_id=partner_id, document_id=document_id, file=file_name)
     written = apply_x12_json(compiled, ts, ctx)
     return written.lines, ts.issues + written.issues, None
-
-
-# A transaction set as sent to another process (`gateway translate`'s workers): its issues, index and
-# ordinal, its text (ST..SE joined with the segment terminator, which no segment holds), the offset
-# of each segment, and whether it has its SE: what pickles fastest.
-SetText = tuple[tuple[Issue, ...], int, int, str, list[int], bool]
-
-_new: Final = tuple.__new__  # a NamedTuple without its Python-level __new__
-
-
-def set_text(ts: x12.TransactionSet) -> SetText:
-    """A set the reader made, as text (`set_of_text` makes it again)."""
-    segs = ts.segments
-    assert isinstance(segs, x12.SegmentList)  # as the reader makes them
-    first, pieces, starts, last, el = segs.pieces()
-    texts = [el.join((first.tag, *first.elements)), *pieces]
-    offsets = [first.offset, *starts]
-    if last is not None:
-        texts.append(el.join((last.tag, *last.elements)))
-        offsets.append(last.offset)
-    return ts.issues, ts.index, ts.ordinal, ts.delimiters.segment.join(texts), offsets, last is not None
-
-
-def set_of_text(
-    interchange: x12.InterchangeHeader, group: x12.GroupHeader | None, sent: SetText
-) -> x12.TransactionSet:
-    """The set `set_text` gave, in the interchange and group it was read in."""
-    issues, index, ordinal, text, offsets, closed = sent
-    delimiters = interchange.delimiters
-    el = delimiters.element
-    pieces = text.split(delimiters.segment)
-    head = pieces[0].split(el)
-    st: x12.Segment = _new(x12.Segment, (head[0], tuple(head[1:]), 1, offsets[0]))
-    se: x12.Segment | None = None
-    end = len(pieces)
-    if closed:
-        tail = pieces[-1].split(el)
-        se = _new(x12.Segment, (tail[0], tuple(tail[1:]), end, offsets[-1]))
-        end -= 1
-    segments = x12.SegmentList(st, pieces[1:end], offsets[1:end], se, el)
-    fields = (interchange, group, st.get(1), st.get(2), segments, issues, st.get(3), index, ordinal)
-    return x12_envelope.transaction_set(fields)
 
 
 def x12_documents(source: BinaryIO, ctx: TranslateContext) -> Iterator[Translated]:

@@ -1,7 +1,7 @@
-"""`gateway translate` with worker processes writes exactly what it writes alone.
+"""`gateway translate` with several processes sharing the reading writes exactly what it writes alone.
 
-Every comparison runs `translate_files` once with `jobs=1` and once with two workers (batches made
-small so that many are in flight) and requires the same JSON lines, stderr lines and exit status:
+Every comparison runs `translate_files` once with `jobs=1` and with two or three processes (chunks
+made small so that many are in flight) and requires the same JSON lines, stderr lines and exit status:
 over the shared corpus and the samples in one run (readable, unreadable, skipped and rejected
 files), a large generated interchange with a broken set and bytes after its IEA (a format error
 once many sets were handed out), and a partner whose map override does not exist (an error raised
@@ -60,7 +60,9 @@ def test_the_corpus_and_the_samples_translate_alike_with_workers(shared_dir: Pat
     broken = tmp_path / "broken.edi"
     broken.write_bytes(b"ISA*00*bad")
     files = sorted((shared_dir / "corpus" / "x12").glob("*.edi")) + sorted(SAMPLES.rglob("*.edi"))
-    err = _same([*files[:5], broken, *files[5:], tmp_path / "missing.edi"], load_partners(PARTNERS_DIR))
+    err = _same(
+        [*files[:5], broken, *files[5:], tmp_path / "missing.edi"], load_partners(PARTNERS_DIR), jobs=(2, 3)
+    )
     assert "FormatError" in err
     assert "FileNotFoundError" in err
     assert "skipped:" in err
@@ -72,8 +74,9 @@ def test_a_format_error_after_many_sets_comes_after_their_events(tmp_path: Path)
     text = path.read_text(encoding="ascii")
     text = text.replace("SE*19*0100~", "SE*18*0100~")  # one set with a wrong segment count
     path.write_text(text + "GARBAGE*1~\n", encoding="ascii")
-    status, out, err = _run([path], 2, None)
-    assert (status, out, err) == _run([path], 1, None)
+    status, out, err = _run([path], 1, None)
+    assert _run([path], 2, None) == (status, out, err)
+    assert _run([path], 3, None) == (status, out, err)
     assert status == 2
     assert out.count("\n") == 4 * (sets - 1)  # the rejected set writes none
     assert err.splitlines()[-1].startswith("FormatError")
@@ -90,7 +93,7 @@ def test_an_error_while_mapping_stops_the_file_at_the_same_set(tmp_path: Path) -
     config.write_text(text + "maps:\n  x12/855: x12/855/overrides/missing.yaml\n", encoding="utf-8")
     path = tmp_path / "acks.edi"
     generate(path, size_mb=0.05, kind="855", min_sets=120)
-    err = _same([path], load_partners(partners), partner_id="acme-fasteners")
+    err = _same([path], load_partners(partners), partner_id="acme-fasteners", jobs=(2, 3))
     assert err.startswith("MappingError")
 
 
