@@ -40,6 +40,9 @@ EXIT_OK, EXIT_REJECTED, EXIT_UNREADABLE = 0, 1, 2
 PARALLEL_BYTES = 2_000_000  # smaller files are not worth starting workers for
 BATCH_SEGMENTS = 4_000  # segments per chunk (a chunk ends with the document that reaches it)
 IN_FLIGHT_PER_JOB = 4  # chunks a worker may have written ahead of this process
+# Bytes each process sharing the reading of an EDIFACT file reads at a time: less than a process
+# alone reads (the buffers are held once per process).
+SHARED_READ_BYTES = 1 << 18
 _UNITS = {"x12": "set", "edifact": "message"}  # what one document is called, per format
 
 # What one batch gives back: JSON lines, stderr lines, whether a set was rejected, and the line of
@@ -210,7 +213,12 @@ def _edifact_units(
     share: _Share,
 ) -> Iterator[_Unit]:
     for item in edifact_translate.read_edifact(
-        fp, partners=partners, partner_id=partner_id, file_name=path, skip=lambda: not share.mine
+        fp,
+        partners=partners,
+        partner_id=partner_id,
+        file_name=path,
+        skip=lambda: not share.mine,
+        chunk_size=SHARED_READ_BYTES,
     ):
         if isinstance(item, edifact_translate.PendingMessage):
 

@@ -94,6 +94,7 @@ def read_edifact(
     partner_id: str | None = None,
     file_name: str | None = None,
     skip: Callable[[], bool] | None = None,
+    chunk_size: int = edifact_reader.CHUNK_SIZE,
 ) -> Iterator[edifact.EdifactItem | PendingMessage]:
     """Every envelope item of the file, and a `PendingMessage` in place of each message: the reading
     half of `translate_edifact`, for callers that map the messages elsewhere (in other processes).
@@ -101,7 +102,7 @@ def read_edifact(
     `skip`: see `reader.read` (a message it skips comes framed only, not to be mapped).
     Raises FormatError (from the reader) when the bytes cannot be framed as EDIFACT."""
     resolved: tuple[PartnerConfig | None, str] | None = None
-    for item in edifact_reader.read(source, file_name=file_name, skip=skip):
+    for item in edifact_reader.read(source, file_name=file_name, skip=skip, chunk_size=chunk_size):
         if isinstance(item, edifact.Message):
             if resolved is None:
                 resolved = partner_for(item.interchange, partners, partner_id)
