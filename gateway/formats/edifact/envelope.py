@@ -70,6 +70,7 @@ class Envelope:
         self.ordinal = 0
         self.interchanges = 0
         self.body: list[Segment] | None = None  # the open message's segments (the reader appends)
+        self.framed = False  # the open message is framed only: its segments are placeholders
         self._unh: Segment | None = None
         self._group: _Group | None = None
         self._groups = 0
@@ -417,7 +418,8 @@ class Envelope:
                     f"UNT 0062 {last.get(2, 1, chars)} differs from UNH 0062 {ref}",
                     last.get(2, 1, chars),
                 )
-        self._check_mandatory(ident.type, segments, problem)
+        if not self.framed:
+            self._check_mandatory(ident.type, segments, problem)
         group = self._group
         if group is not None:
             index = group.count

@@ -104,10 +104,11 @@ def read(
     no UNA, UNB or UNH at the start, an unusable UNA, text that is not in the declared repertoire,
     or a segment that never ends.
 
-    `skip`, when given, is asked at each UNH: when it answers True the message's segments are framed
-    and counted but not split (their `elements` are empty), for a caller that will not map that
-    message (the workers of `gateway translate` that share the reading of a file). The items, the
-    envelope checks and every later message are the same either way.
+    `skip`, when given, is asked at each UNH: when it answers True the message is framed only, for a
+    caller that will not map it (the processes of `gateway translate` that share the reading of a
+    file): its UNH and UNT are read and checked as ever, its other segments are counted but stand
+    as one placeholder (no tag, no elements), and the checks of its segments (mandatory segments,
+    BGM second) are not made. Every other item, and every later message, is the same either way.
     """
     raw = _Source(source, chunk_size)
     head = raw.read()
@@ -172,16 +173,11 @@ def read(
             if not piece:
                 continue
             body = env.body
-            if light and body is not None:
-                cut_at = piece.find(el)
-                tag = piece if cut_at < 0 else piece[:cut_at]
-                if tag not in _STOPS:
-                    body.append(_new(Segment, (tag, _UNREAD, len(body) + 2, start)))
-                    continue
+            if light and body is not None and (not piece.startswith("UN") or piece[:3] not in _STOPS):
+                body.append(_FRAMED)  # a service segment (and a UNS) is read as ever below
+                continue
             els = piece.split(el) if rel not in piece else split_released(piece, el, rel)
             tag = els[0]
-            if tag == "UNH":
-                light = skip is not None and skip()
             if body is not None and tag not in _STOPS:
                 # tuple.__new__ directly: a NamedTuple's own constructor costs about twice as much
                 body.append(_new(Segment, (tag, tuple(els[1:]), len(body) + 2, start)))
@@ -201,6 +197,8 @@ def read(
                     )
                 continue
             yield from env.segment(tag, els, start)
+            if tag == "UNH":  # asked once the message a missing UNT leaves open is taken
+                light = env.framed = skip is not None and skip()
         if final:
             break
     if first:
@@ -209,7 +207,7 @@ def read(
 
 
 _new = tuple.__new__
-_UNREAD: tuple[str, ...] = ()
+_FRAMED = Segment("", (), 0, 0)  # every segment of a message framed only (`skip`)
 _STOPS = frozenset({"UNH", "UNT", "UNG", "UNE", "UNB", "UNZ", "UNA"})
 
 
