@@ -184,7 +184,7 @@ def _render_set(
 # envelope checks, and maps only its share: the file is cut into chunks of about `BATCH_SEGMENTS`
 # segments at document boundaries, the same way in every process (the reading is deterministic),
 # and process k of n maps and renders chunks k, k + n, ... (a chunk's envelope notes included);
-# EDIFACT messages of other chunks are framed without splitting their segments (`skip`), X12 sets
+# EDIFACT messages of other chunks are framed only (`skip`: segments counted, not split), X12 sets
 # are left as the text the reader cut. This process is number 0 and writes its own chunks; the
 # n - 1 forked workers send theirs through bounded queues (at most `IN_FLIGHT_PER_JOB` chunks
 # ahead), and everything is written in file order. An error that ends the file (a format error, a
