@@ -71,12 +71,17 @@ def describe_failure(exc: FormatError | OSError | GatewayError, name: str) -> st
     return f"{type(exc).__name__}: {name}: {exc.detail}\n"
 
 
+def skip_line(name: str, unit: str, control: str, doc_type: str, why: str) -> str:
+    """The stderr line of a document that has no map."""
+    return f"skipped: {name} {unit} {control} ({doc_type}): {why}\n"
+
+
 def render_outcome(item: pipeline.DocumentOutcome, name: str) -> tuple[str, str]:
     """The JSON lines and the stderr lines of one document."""
     lines = []
     if item.skipped is not None:
         unit = _UNITS.get(item.format, "document")
-        lines.append(f"skipped: {name} {unit} {item.control_number} ({item.doc_type}): {item.skipped}\n")
+        lines.append(skip_line(name, unit, item.control_number, item.doc_type, item.skipped))
     lines += [describe_issue(issue) + "\n" for issue in item.issues]
     if item.json_lines is not None:
         return item.json_lines, "".join(lines)
@@ -170,7 +175,7 @@ def _render_set(
     text, issues, skipped = pipeline.map_set_json(
         ts, config, pid, maps, document_id=ids.document_id(sha, ts.ordinal), file_name=name
     )
-    lines = [] if skipped is None else [f"skipped: {name} set {ts.control_number} ({ts.set_id}): {skipped}\n"]
+    lines = [] if skipped is None else [skip_line(name, "set", ts.control_number, ts.set_id, skipped)]
     lines += [describe_issue(issue) + "\n" for issue in issues]
     return text or "", "".join(lines), any(i.severity is Severity.ERROR for i in issues)
 

@@ -370,7 +370,7 @@ class Envelope:
             self._loose_sets += 1
         ordinal = self.ordinal
         self.ordinal += 1
-        return transaction_set(
+        return _transaction_set(
             (
                 self.interchange,
                 group.header if group is not None else None,
@@ -410,7 +410,7 @@ _make: Final = object.__new__
 _put: Final = object.__setattr__
 
 
-def transaction_set(values: tuple[object, ...]) -> TransactionSet:
+def _transaction_set(values: tuple[object, ...]) -> TransactionSet:
     """`TransactionSet(*values)`, every field given in order (cheaper than calling the class)."""
     assert len(values) == len(_SET_FIELDS)
     ts: TransactionSet = _make(TransactionSet)
