@@ -9,7 +9,6 @@ Findings are `Issue`s attached to the item they belong to; nothing here raises.
 
 from __future__ import annotations
 
-from dataclasses import fields
 from typing import Final
 
 from gateway.formats.issues import Issue, IssueCode, Location, Severity
@@ -20,6 +19,7 @@ from gateway.formats.x12.model import (
     InterchangeClosed,
     InterchangeHeader,
     InterchangeOpened,
+    Run,
     Segment,
     SegmentList,
     TA1Received,
@@ -66,15 +66,15 @@ class _Group:
 class Envelope:
     """Folds envelope segments into `X12Item`s.
 
-    `pieces` and `starts` are the open set's body: the text of each segment after ST (without its
-    terminator) and its offset, which the reader appends to; `pieces` is None when no set is open.
+    `body` is the open set's body, which the reader appends to: runs of the segments after ST as
+    their text (see `model.Run`); None when no set is open. `body_size` counts its segments.
     """
 
     def __init__(self, file_name: str | None, separator: str = "*") -> None:
         self.file_name = file_name
         self.separator = separator  # the element separator of the open interchange
-        self.pieces: list[str] | None = None
-        self.starts: list[int] = []
+        self.body: list[Run] | None = None
+        self.body_size = 0
         self._st = Segment("ST", ())
         self.interchange: InterchangeHeader | None = None
         self.position = 0  # segments seen in the file so far (set segments counted when the set closes)
@@ -139,7 +139,7 @@ class Envelope:
         header = self.interchange
         if header is None:
             return []
-        out: list[X12Item] = [self._close_set(None)] if self.pieces is not None else []
+        out: list[X12Item] = [self._close_set(None)] if self.body is not None else []
         out.extend(self._close_group(None))
         declared_count: int | None = None
         declared_control: str | None = None
@@ -179,18 +179,18 @@ class Envelope:
 
     def on_segment(self, tag: str, elements: list[str], offset: int) -> list[X12Item]:
         """An envelope segment, or any segment while no set is open (elements[0] is the tag)."""
-        pieces = self.pieces
-        if tag == "SE" and pieces is not None:
-            return [self._close_set(_segment(tag, tuple(elements[1:]), len(pieces) + 2, offset))]
+        body = self.body
+        if tag == "SE" and body is not None:
+            return [self._close_set(_segment(tag, tuple(elements[1:]), self.body_size + 2, offset))]
         if tag == "ST":
-            opened: list[X12Item] = [self._close_set(None)] if pieces is not None else []
+            opened: list[X12Item] = [self._close_set(None)] if body is not None else []
             self._open_set(elements, offset)
             return opened
-        if pieces is not None and tag not in ("GS", "GE", "IEA"):
-            pieces.append(self.separator.join(elements))
-            self.starts.append(offset)
+        if body is not None and tag not in ("GS", "GE", "IEA"):
+            body.append((self.separator.join(elements), offset, ""))
+            self.body_size += 1
             return []
-        out: list[X12Item] = [] if pieces is None else [self._close_set(None)]
+        out: list[X12Item] = [] if body is None else [self._close_set(None)]
         if tag == "GS":
             out.extend(self._close_group(None))
             out.extend(self._open_group(elements))
@@ -285,16 +285,15 @@ class Envelope:
     def _open_set(self, elements: list[str], offset: int) -> None:
         self._set_base = self.position
         self._st = _segment("ST", tuple(elements[1:]), 1, offset)
-        self.pieces = []
-        self.starts = []
+        self.body = []
+        self.body_size = 0
 
     def _close_set(self, se: Segment | None) -> TransactionSet:
-        pieces = self.pieces
-        assert pieces is not None
+        body = self.body
+        assert body is not None
         assert self.interchange is not None
-        segs = SegmentList(self._st, pieces, self.starts, se, self.separator)
-        self.pieces = None
-        self.starts = []
+        segs = SegmentList(self._st, body, se, self.separator, self.body_size)
+        self.body = None
         size = len(segs)
         self.position = self._set_base + size
         st = self._st
@@ -342,7 +341,8 @@ class Envelope:
             group.seen.add(control)
             group.control_numbers.append(control)
         if se is None:
-            last = Segment(pieces[-1].partition(self.separator)[0], (), size) if pieces else st
+            tag = segs.last_body_tag()
+            last = st if tag is None else Segment(tag, (), size)
             problem(IssueCode.SET_TRAILER_MISSING, last, None, "the SE trailer is missing")
         else:
             count = _get(se, 1)
@@ -370,7 +370,8 @@ class Envelope:
             self._loose_sets += 1
         ordinal = self.ordinal
         self.ordinal += 1
-        return _transaction_set(
+        return _new(
+            TransactionSet,
             (
                 self.interchange,
                 group.header if group is not None else None,
@@ -381,7 +382,7 @@ class Envelope:
                 _get(st, 3),
                 index,
                 ordinal,
-            )
+            ),
         )
 
     def finish(self) -> list[X12Item]:
@@ -401,19 +402,3 @@ _new: Final = tuple.__new__
 def _segment(tag: str, elements: tuple[str, ...], position: int, offset: int) -> Segment:
     """`Segment(...)` without the NamedTuple's Python-level __new__ (the reader makes two a set)."""
     return _new(Segment, (tag, elements, position, offset))
-
-
-# TransactionSet's fields in order. Its generated __init__ (a frozen dataclass's) is interpreted and
-# sets each field through object.__setattr__ from interpreted code: made here, it costs less.
-_SET_FIELDS: Final = tuple(f.name for f in fields(TransactionSet))
-_make: Final = object.__new__
-_put: Final = object.__setattr__
-
-
-def _transaction_set(values: tuple[object, ...]) -> TransactionSet:
-    """`TransactionSet(*values)`, every field given in order (cheaper than calling the class)."""
-    assert len(values) == len(_SET_FIELDS)
-    ts: TransactionSet = _make(TransactionSet)
-    for name, value in zip(_SET_FIELDS, values, strict=True):
-        _put(ts, name, value)
-    return ts

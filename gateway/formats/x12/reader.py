@@ -1,17 +1,18 @@
 """Streaming X12 reader (X12 control segments ISA/IEA, GS/GE, ST/SE; 004010-005010).
 
 `read` turns bytes (or a binary stream) into `X12Item`s in file order, holding one transaction set at a
-time: it reads the source in chunks, splits each chunk on the segment terminator and then on the element
-separator (C-level `str.split`, no per-character Python work), and keeps only the unterminated tail of a
-chunk for the next one. Memory grows with the largest set, not with the file.
+time: it reads the source in chunks and keeps only the unterminated tail of a chunk for the next one.
+Memory grows with the largest set, not with the file.
 
-The hot path has no Python code per segment when a chunk is clean (no empty segment, nothing to strip,
-checked once per chunk from the pieces' first and last characters): the envelope segments among the
-pieces are found with `startswith` and `compress`, and each run of set segments between them is handed
-to the open set as text, with offsets from `accumulate` over the pieces' lengths. A set's body is split
-into elements only when something reads it (`model.SegmentList`): checking the envelopes needs ST and
-SE alone. Other chunks, and the last piece of the input, go one segment at a time; both ways give the
-same segments, positions and offsets.
+The hot path has no Python code per segment: in a chunk, one regular-expression pass finds the
+envelope segments (a separator, then an envelope tag and the element separator), only those are
+split into elements, and each run of set segments between them is handed to the open set as one
+text (`model.Run`). Checking the envelopes needs ST, SE and the number of segments (`str.count`), so
+a set is split into segments and elements only when something reads it (`model.SegmentList`); a
+set nobody maps costs little more than the pass that found its ST and SE. A chunk that holds
+something only the one-at-a-time way handles (an empty segment, blanks to strip, a bare envelope tag,
+a carriage return to drop), the segments from an ISA on, and the last piece of the input go one
+segment at a time; both ways give the same segments, positions and offsets.
 
 Delimiters come from each ISA (see `isa.py`), so every interchange of a file may use its own. Line
 breaks, blanks and tabs around segments are dropped unless they are themselves a delimiter, so
@@ -31,9 +32,10 @@ Only bytes that cannot be framed raise `FormatError`; envelope problems become `
 from __future__ import annotations
 
 import codecs
+import re
 from collections.abc import Generator, Iterator
-from itertools import accumulate, compress, count, repeat
-from operator import add, itemgetter
+from itertools import accumulate, repeat
+from operator import add
 from typing import BinaryIO
 
 from gateway.errors import FormatError
@@ -47,10 +49,6 @@ MAX_SEGMENT_CHARS = 16 << 20  # an unterminated run this long means the terminat
 _BOM = b"\xef\xbb\xbf"
 _PAD = " \t\r\n\x00\x1a"  # allowed around interchanges (blanks, line breaks, NUL and Ctrl-Z padding)
 _LINE_BREAKS = ("\r\n", "\n")
-_head = itemgetter(slice(None, 1))
-_head2 = itemgetter(slice(None, 2))
-_PREFIXES = frozenset(tag[:2] for tag in ENVELOPE_TAGS)  # what an envelope segment starts with
-_end = itemgetter(slice(-1, None))
 
 
 class _Text:
@@ -110,9 +108,16 @@ class _Text:
 
 
 def read(
-    source: bytes | BinaryIO, *, file_name: str | None = None, chunk_size: int = CHUNK_SIZE
+    source: bytes | BinaryIO,
+    *,
+    file_name: str | None = None,
+    chunk_size: int = CHUNK_SIZE,
+    scan: bool = True,
 ) -> Iterator[X12Item]:
     """Read every interchange in `source`, yielding items in file order.
+
+    `scan=False` reads every segment the one-at-a-time way (the reference the fast way is tested
+    against; the items are the same).
 
     Raises FormatError for bytes that cannot be framed: empty input, no ISA at the start, a truncated
     ISA, a letter/digit/blank delimiter, or something other than an ISA after an interchange.
@@ -139,7 +144,7 @@ def read(
         header = header_from_frame(frame, offset=base, index=env.interchanges)
         yield from env.open_interchange(header, check_isa(header, env.isa_location()))
         buf, base = buf[frame.length :], base + frame.length
-        resumed = yield from _segments(env, text, buf, base, frame.delimiters)
+        resumed = yield from _segments(env, text, buf, base, frame.delimiters, scan)
         if resumed is None:
             break
         buf, base = resumed
@@ -147,19 +152,18 @@ def read(
         raise FormatError("the input is empty", Location(file=file_name, offset=0))
 
 
-def _split(buf: str, term: str) -> tuple[str, list[str]]:
-    """`buf` split on the terminator plus the line break that follows it everywhere, if one does."""
-    n = buf.count(term)
-    for brk in _LINE_BREAKS:
-        if term + brk in buf:
-            pieces = buf.split(term + brk)
-            if len(pieces) == n + 1:
-                return term + brk, pieces
-    return term, buf.split(term)
+def _separator(buf: str, term: str) -> str:
+    """The terminator, with the line break that follows it when every terminator in `buf` has one."""
+    first = buf.find(term)
+    if first >= 0:
+        for brk in _LINE_BREAKS:
+            if buf.startswith(brk, first + len(term)):
+                return term + brk if buf.count(term + brk) == buf.count(term) else term
+    return term
 
 
 def _segments(
-    env: Envelope, text: _Text, buf: str, base: int, delimiters: Delimiters
+    env: Envelope, text: _Text, buf: str, base: int, delimiters: Delimiters, scan: bool
 ) -> Generator[X12Item, None, tuple[str, int] | None]:
     """Read segments until the input ends (returns None) or an ISA needs reframing (returns the text left)."""
     cut = _Cut(delimiters)
@@ -176,22 +180,30 @@ def _segments(
             rest = buf.lstrip(cut.lead)
             off += len(buf) - len(rest)
             buf = rest
-        sep, pieces = _split(buf, term)
-        tail = pieces.pop()
+        sep = _separator(buf, term)
+        step = len(sep)
+        end = buf.rfind(sep)  # where the last whole segment ends (-1: there is none)
+        done = end + step if end >= 0 else 0  # where the unterminated tail starts
+        tail = buf[done:]
         if not eof and len(tail) > MAX_SEGMENT_CHARS:
             where = Location(file=env.file_name, offset=at, segment_position=env.position + 1)
             raise FormatError(f"no segment terminator {term!r} in {MAX_SEGMENT_CHARS} characters", where)
-        step = len(sep)
-        starts = list(accumulate(map(add, map(len, pieces), repeat(step)), initial=off))
-        off = starts[-1]
+        i = done
+        if end >= 0:
+            i = (yield from cut.scan(env, buf, end, off, sep)) if scan and end > 0 else 0
+        pieces = buf[i:end].split(sep) if i < done else []
+        if pieces:
+            starts = list(accumulate(map(add, map(len, pieces), repeat(step)), initial=off + i))
+        else:
+            starts = [off + done]
+        off += done
         if eof:
             pieces.append(tail)
             starts.append(off + len(tail) + step)
-        clean = len(pieces) - eof if cut.clean(pieces[:-1] if eof else pieces) else 0
-        resumed = yield from cut.pieces(env, pieces, starts, clean)
+        resumed = yield from cut.pieces(env, pieces, starts)
         if resumed is not None:
-            i, start = resumed
-            return sep.join([*pieces[i:], *([] if eof else [tail])]), start
+            q, start = resumed
+            return sep.join([*pieces[q:], *([] if eof else [tail])]), start
         if eof:
             yield from env.finish()
             return None
@@ -199,7 +211,7 @@ def _segments(
 
 
 class _Cut:
-    """Cuts split text into segments for one interchange (its delimiters; those of an ISA read inline)."""
+    """Cuts text into segments for one interchange (its delimiters; those of an ISA read inline)."""
 
     def __init__(self, delimiters: Delimiters) -> None:
         self.term = delimiters.segment
@@ -211,48 +223,76 @@ class _Cut:
         self.el = delimiters.element
         self.lead = "".join(c for c in " \t\r\n" if c not in used)
         self.marks = tuple(tag + self.el for tag in sorted(ENVELOPE_TAGS))  # how envelope segments start
+        self._patterns: dict[str, re.Pattern[str]] = {}
 
-    def clean(self, pieces: list[str]) -> bool:
-        """True when no piece is empty, has blanks to strip or is a bare envelope tag (C-level passes over
-        the first characters and the pieces themselves)."""
-        heads = set(map(_head, pieces))
-        if "" in heads or not heads.isdisjoint(self.lead) or not ENVELOPE_TAGS.isdisjoint(pieces):
-            return False
-        return not self.trail or self.trail not in set(map(_end, pieces))
+    def _pattern(self, sep: str) -> re.Pattern[str]:
+        """After a separator: an envelope segment (group `mark`), or what only the one-at-a-time way
+        handles (group `odd`): an empty segment, a bare envelope tag, a blank to strip."""
+        found = self._patterns.get(sep)
+        if found is None:
+            tags = "|".join(sorted(ENVELOPE_TAGS, key=lambda t: (-len(t), t)))
+            s, el = re.escape(sep), re.escape(self.el)
+            blank = f"|[{''.join(map(re.escape, self.lead))}]" if self.lead else ""
+            # What can follow: the first letters of the tags, the separator's first character, a
+            # blank, or the end. Checked first, it turns most segments away at their first character.
+            heads = "".join(sorted({t[0] for t in ENVELOPE_TAGS} | {sep[0]} | set(self.lead)))
+            first = f"(?=[{re.escape(heads)}]|\\Z)"
+            found = re.compile(f"{s}{first}(?:(?P<mark>{tags}){el}|(?P<odd>(?:{tags})?(?={s}|\\Z){blank}))")
+            self._patterns[sep] = found
+        return found
+
+    def scan(self, env: Envelope, buf: str, end: int, off: int, sep: str) -> Generator[X12Item, None, int]:
+        """Fold the whole segments of `buf[:end]` (`sep` between them, the first at offset `off`) into
+        `env`: one regular-expression pass finds the envelope segments, each of them is split and
+        handed to `env`, and each run of set segments between them goes to the open set as one text,
+        with no Python code per segment. Returns where the one-at-a-time way must go on: 0 when the
+        text holds something only that way handles (an empty segment, a blank to strip, a bare
+        envelope tag, a carriage return to drop), the start of an ISA or of segments outside a set,
+        else `end + len(sep)` (everything was folded)."""
+        step = len(sep)
+        first = buf.find(sep, 0, end)
+        first = end if first < 0 else first
+        if first == 0 or buf[:1] in self.lead or (first <= 3 and buf[:first] in ENVELOPE_TAGS):
+            return 0
+        trail = self.trail
+        if trail and (buf[end - 1] == trail or buf.find(trail + sep, 0, end) >= 0):
+            return 0
+        at = [0] if buf.startswith(self.marks, 0, end) else []
+        for m in self._pattern(sep).finditer(buf, 0, end):
+            if m.lastgroup != "mark":
+                return 0
+            at.append(m.start() + step)
+        el = self.el
+        a = 0  # where the segments not folded yet start
+        for s in at:
+            if s > a:  # set segments before this envelope segment
+                body = env.body
+                if body is None:
+                    return a  # outside a set: the one-at-a-time way reports them
+                body.append((buf[a : s - step], off + a, sep))
+                env.body_size += buf.count(sep, a, s - step) + 1
+            e = buf.find(sep, s, end)
+            e = end if e < 0 else e
+            piece = buf[s:e]
+            if piece.startswith("ISA"):
+                return s
+            yield from self._control(env, piece, piece.split(el), off + s)
+            a = e + step
+        if a < end:
+            body = env.body
+            if body is None:
+                return a
+            body.append((buf[a:end], off + a, sep))
+            env.body_size += buf.count(sep, a, end) + 1
+        return end + step
 
     def pieces(
-        self, env: Envelope, pieces: list[str], starts: list[int], clean: int
+        self, env: Envelope, pieces: list[str], starts: list[int]
     ) -> Generator[X12Item, None, tuple[int, int] | None]:
-        """Fold `pieces` (segment texts at `starts`) into `env`; the index and offset of an ISA to reframe.
-
-        The first `clean` pieces need no stripping and none is empty: the envelope segments among them
-        are found with one `startswith` per piece (tag and element separator), and each run of set
-        segments between them is handed to the open set as text, with no Python code per segment.
-        The rest go one by one.
-        """
-        i = 0
-        if clean:
-            el, lead = self.el, self.lead
-            k = 0
-            for m in [*_marked(pieces, clean, self.marks), clean]:
-                body = env.pieces
-                if k < m and body is not None:
-                    body.extend(pieces[k:m])
-                    env.starts.extend(starts[k:m])
-                    k = m
-                while k <= m and k < clean:  # m itself, and before it any segment outside a set
-                    piece = pieces[k]
-                    if (yield from self._control(env, piece, piece.split(el), starts[k])):
-                        return k, starts[k]
-                    k += 1
-                    if self.el != el or self.lead != lead:  # an ISA read inline changed the delimiters
-                        clean = 0
-                        break
-                if k >= clean:
-                    break
-            i = k
+        """Fold `pieces` (segment texts at `starts`) into `env` one at a time, stripping blanks and
+        skipping empty ones; the index and offset of an ISA to reframe."""
         el = self.el
-        for q in range(i, len(pieces)):  # pieces with blanks to strip, empty ones, the last one of the input
+        for q in range(len(pieces)):
             piece = pieces[q]
             start = starts[q]
             if piece[:1] in self.lead:
@@ -263,10 +303,10 @@ class _Cut:
                 piece = stripped
             if self.trail and piece[-1] in self.trail:
                 piece = piece.rstrip(self.trail)
-            body = env.pieces
+            body = env.body
             if body is not None and piece.partition(el)[0] not in ENVELOPE_TAGS:
-                body.append(piece)
-                env.starts.append(start)
+                body.append((piece, start, ""))
+                env.body_size += 1
                 continue
             if (yield from self._control(env, piece, piece.split(el), start)):
                 pieces[q] = piece
@@ -298,15 +338,6 @@ class _Cut:
         yield from env.open_interchange(header, check_isa(header, env.isa_location()))
         self._set(frame.delimiters)
         return False
-
-
-def _marked(pieces: list[str], clean: int, marks: tuple[str, ...]) -> list[int]:
-    """The indices of the first `clean` pieces that start with one of `marks` (an envelope tag and the
-    element separator), in order. The pieces whose first two characters begin an envelope tag are
-    found by C-level passes (a slice and a set look-up per piece, cheaper than `startswith` with the
-    tuple of marks on every piece), and only those are matched against the marks."""
-    candidates = compress(count(), map(_PREFIXES.__contains__, map(_head2, pieces[:clean])))
-    return [i for i in candidates if pieces[i].startswith(marks)]
 
 
 def _used(delimiters: Delimiters) -> set[str | None]:

@@ -48,15 +48,25 @@ def test_a_set_without_se_keeps_its_last_body_segment_last() -> None:
     assert trailer[0].location.segment_position == 4
 
 
-def test_pieces_give_back_what_the_list_was_made_of_before_and_after_splitting() -> None:
+def test_runs_of_segments_split_into_segments_with_their_offsets() -> None:
     first = Segment("ST", ("855", "0001"), 1, 0)
-    last = Segment("SE", ("4", "0001"), 4, 40)
-    fresh = SegmentList(first, ["BAK*00*AC", "PO1*1**EA"], [12, 23], last, "*")
-    used = SegmentList(first, ["BAK*00*AC", "PO1*1**EA"], [12, 23], last, "*")
-    assert used[1] == Segment("BAK", ("00", "AC"), 2, 12)
-    assert fresh.pieces() == used.pieces() == (first, ["BAK*00*AC", "PO1*1**EA"], [12, 23], last, "*")
-    rebuilt = SegmentList(*fresh.pieces())
-    assert rebuilt == used
+    last = Segment("SE", ("5", "0001"), 5, 45)
+    # A run of two segments (terminator and line break between them), then a single segment.
+    runs = [("BAK*00*AC~\nPO1*1**EA", 12, "~\n"), ("CTT*1", 36, "")]
+    segs = SegmentList(first, runs, last, "*")
+    assert len(segs) == 5
+    assert segs.last_body_tag() == "CTT"
+    assert segs.body_text() == (["BAK*00*AC", "PO1*1**EA", "CTT*1"], [12, 23, 36], "*")
+    assert tuple(segs) == (
+        first,
+        Segment("BAK", ("00", "AC"), 2, 12),
+        Segment("PO1", ("1", "", "EA"), 3, 23),
+        Segment("CTT", ("1",), 4, 36),
+        last,
+    )
+    assert segs.body_text() is None  # split now: readers use the segments
+    assert segs.last_body_tag() == "CTT"
+    assert SegmentList(first, [], None, "*").last_body_tag() is None
 
 
 def test_a_segment_list_pickles_as_its_tuple() -> None:

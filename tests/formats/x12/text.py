@@ -55,6 +55,6 @@ def interchange(
     return isa(control, **isa_args) + segments(*body, *tail)
 
 
-def items(text: str | bytes, **kwargs: int) -> list[X12Item]:
+def items(text: str | bytes, *, chunk_size: int = 1 << 20, scan: bool = True) -> list[X12Item]:
     data = text.encode() if isinstance(text, str) else text
-    return list(read(data, file_name="test.edi", **kwargs))
+    return list(read(data, file_name="test.edi", chunk_size=chunk_size, scan=scan))
