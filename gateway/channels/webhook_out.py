@@ -39,6 +39,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretBytes, ValidationError, field_validator
 
 from gateway.errors import DeliveryError
+from gateway.kit import yamlio
 
 SECRET_PREFIX = "whsec_"  # noqa: S105  (the format's prefix, not a secret)
 SIGNATURE_VERSION = "v1"
@@ -107,7 +108,7 @@ class ResolvedSubscriber:
 def load_subscribers(path: Path) -> list[ResolvedSubscriber]:
     """The enabled subscribers of `path` with their keys; raises `SubscriberConfigError`."""
     try:
-        raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw: Any = yamlio.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise SubscriberConfigError(f"subscribers file {path}: {exc}") from exc
     try:

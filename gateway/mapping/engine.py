@@ -24,6 +24,7 @@ from gateway.formats.x12.model import (
     TransactionSet,
     parse_x12_date,
 )
+from gateway.formats.x12.runs import split_runs
 from gateway.mapping.compile import (
     CAPTURE,
     OPEN,
@@ -148,7 +149,8 @@ class Extraction:
         segs = self.ts.segments
         text = segs.body_text() if isinstance(segs, SegmentList) else None
         if text is not None:
-            pieces, starts, el = text
+            runs, el = text
+            pieces, starts = split_runs(runs)
             body: tuple[Segment, ...] = ()
             n = len(pieces)
         else:

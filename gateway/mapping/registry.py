@@ -25,6 +25,7 @@ import yaml
 from pydantic import ValidationError
 
 from gateway.errors import MappingError, NoMapError
+from gateway.kit import yamlio
 from gateway.mapping.compile import Program, compile_spec
 from gateway.mapping.outbound import OutboundMap
 from gateway.mapping.spec import MapSpec
@@ -169,7 +170,7 @@ class MapRegistry:
 
 def _read(path: Path, rel: str) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yamlio.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as e:
         raise MappingError(f"{rel}: not valid YAML: {e}") from e
     if not isinstance(data, dict):

@@ -33,6 +33,7 @@ from cryptography import x509
 from pydantic import ValidationError
 
 from gateway.errors import PartnerConfigError, UnknownPartnerError
+from gateway.kit import yamlio
 from gateway.partners import secrets
 from gateway.partners.model import ItemXref, PartnerConfig
 
@@ -309,7 +310,7 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+class _UniqueKeyLoader(yamlio.SafeLoader):  # type: ignore[misc,valid-type]
     """PyYAML's safe loader, except that a key given twice in one mapping is an error (not last-wins)."""
 
 

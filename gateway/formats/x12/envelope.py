@@ -19,13 +19,13 @@ from gateway.formats.x12.model import (
     InterchangeClosed,
     InterchangeHeader,
     InterchangeOpened,
-    Run,
     Segment,
     SegmentList,
     TA1Received,
     TransactionSet,
     X12Item,
 )
+from gateway.formats.x12.runs import Run
 
 # GS01 functional identifier -> the ST01 set ids it may carry (X12 element 479).
 FUNCTIONAL_IDS: dict[str, frozenset[str]] = {
@@ -67,7 +67,7 @@ class Envelope:
     """Folds envelope segments into `X12Item`s.
 
     `body` is the open set's body, which the reader appends to: runs of the segments after ST as
-    their text (see `model.Run`); None when no set is open. `body_size` counts its segments.
+    their text (see `runs.Run`); None when no set is open. `body_size` counts its segments.
     """
 
     def __init__(self, file_name: str | None, separator: str = "*") -> None:

@@ -25,11 +25,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from functools import lru_cache
-from itertools import accumulate, count, repeat
-from operator import add
+from itertools import count, repeat
 from typing import NamedTuple, overload
 
 from gateway.formats.issues import Issue
+from gateway.formats.x12.runs import Run, count_runs, split_runs
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,31 +76,6 @@ class Segment(NamedTuple):
 
 _new = tuple.__new__
 
-# A run of body segments as the reader cut them: the text of one or more whole segments, the
-# character offset of its first one, and the separator between them (the segment terminator, with
-# the line break that follows it when every one does; "" when the run is a single segment).
-Run = tuple[str, int, str]
-
-
-def split_runs(runs: Sequence[Run]) -> tuple[list[str], list[int]]:
-    """The segment texts of `runs` and the offset of each."""
-    pieces: list[str] = []
-    starts: list[int] = []
-    for text, start, sep in runs:
-        if not sep:
-            pieces.append(text)
-            starts.append(start)
-            continue
-        part = text.split(sep)
-        pieces += part
-        starts += accumulate(map(add, map(len, part[:-1]), repeat(len(sep))), initial=start)
-    return pieces, starts
-
-
-def count_runs(runs: Sequence[Run]) -> int:
-    """How many segments `runs` hold (without splitting them)."""
-    return sum([text.count(sep) + 1 if sep else 1 for text, _, sep in runs])
-
 
 class SegmentList(Sequence[Segment]):
     """The segments of one transaction set: ST and SE as `Segment`s, the body as the text the reader
@@ -125,16 +100,15 @@ class SegmentList(Sequence[Segment]):
         self._size = 1 + (count_runs(runs) if body is None else body) + (last is not None)
         self._done: tuple[Segment, ...] | None = None
 
-    def body_text(self) -> tuple[list[str], list[int], str] | None:
-        """The body as the reader cut it (segment texts, their offsets, the element separator), while
-        it is not split into elements yet (else None): for readers that split only the segments they
-        look at. The body segment at index i is `Segment` of `texts[i].split(separator)`, at position
-        i + 2."""
+    def body_text(self) -> tuple[list[Run], str] | None:
+        """The body as the reader cut it (its runs and the element separator), while it is not split
+        into elements yet (else None): for readers that split only the segments they look at. The
+        body segment at index i is `Segment` of `split_runs(runs)[0][i].split(separator)`, at
+        position i + 2."""
         runs = self._runs
         if runs is None:
             return None
-        pieces, starts = split_runs(runs)
-        return pieces, starts, self._separator
+        return runs, self._separator
 
     def last_body_tag(self) -> str | None:
         """The tag of the last body segment (None without a body), without splitting the body."""

@@ -7,7 +7,7 @@ Memory grows with the largest set, not with the file.
 The hot path has no Python code per segment: in a chunk, one regular-expression pass finds the
 envelope segments (a separator, then an envelope tag and the element separator), only those are
 split into elements, and each run of set segments between them is handed to the open set as one
-text (`model.Run`). Checking the envelopes needs ST, SE and the number of segments (`str.count`), so
+text (`runs.Run`). Checking the envelopes needs ST, SE and the number of segments (`str.count`), so
 a set is split into segments and elements only when something reads it (`model.SegmentList`); a
 set nobody maps costs little more than the pass that found its ST and SE. A chunk that holds
 something only the one-at-a-time way handles (an empty segment, blanks to strip, a bare envelope tag,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pickle
 
 from gateway.formats.x12.model import Segment, SegmentList, TransactionSet
+from gateway.formats.x12.runs import split_runs
 from tests.formats.x12.text import group, interchange, items, set_855
 
 
@@ -56,7 +57,8 @@ def test_runs_of_segments_split_into_segments_with_their_offsets() -> None:
     segs = SegmentList(first, runs, last, "*")
     assert len(segs) == 5
     assert segs.last_body_tag() == "CTT"
-    assert segs.body_text() == (["BAK*00*AC", "PO1*1**EA", "CTT*1"], [12, 23, 36], "*")
+    assert segs.body_text() == (runs, "*")
+    assert split_runs(runs) == (["BAK*00*AC", "PO1*1**EA", "CTT*1"], [12, 23, 36])
     assert tuple(segs) == (
         first,
         Segment("BAK", ("00", "AC"), 2, 12),
