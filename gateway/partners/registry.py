@@ -29,7 +29,6 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
-from cryptography import x509
 from pydantic import ValidationError
 
 from gateway.errors import PartnerConfigError, UnknownPartnerError
@@ -491,6 +490,8 @@ def validate_references(
 
 def _certificate_problem(path: Path, now: dt.datetime) -> str | None:
     """Why the PEM file at `path` is no usable certificate at `now`, or None."""
+    from cryptography import x509  # here: loading it is a tenth of a translate's start-up
+
     try:
         certificates = x509.load_pem_x509_certificates(path.read_bytes())
     except (OSError, ValueError) as exc:
