@@ -9,7 +9,7 @@ the message has one. Nothing here raises: findings are `Issue`s on the item they
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Final, Protocol
 
 from gateway.errors import FormatError
 from gateway.formats.edifact.model import (
@@ -348,8 +348,9 @@ class Envelope:
         assert unh is not None
         assert body is not None
         chars = self.chars
-        ref = unh.get(1, 1, chars).strip()
-        ident = MessageId(*(unh.get(2, c, chars).strip() for c in range(1, 6)))
+        ref = _first(unh, 1, chars).strip()
+        s009 = unh.components(2, chars)  # once: each `get` would split the element again
+        ident = _new(MessageId, tuple([s009[c].strip() if c < len(s009) else "" for c in range(5)]))
         size = len(body) + 2
         last = Segment("UNT", tuple(unt[1:]), size, offset) if unt is not None else None
         segments = (unh, *body, last) if last is not None else (unh, *body)
@@ -401,7 +402,7 @@ class Envelope:
             tail = segments[-1]
             problem(IssueCode.SET_TRAILER_MISSING, tail, None, "the UNT trailer is missing")
         else:
-            count = last.get(1, 1, chars).strip()
+            count = _first(last, 1, chars).strip()
             if not count.isdigit() or int(count) != size:
                 problem(
                     IssueCode.SEGMENT_COUNT_MISMATCH,
@@ -410,7 +411,7 @@ class Envelope:
                     f"UNT 0074 says {count or 'nothing'} segments but the message has {size}",
                     count,
                 )
-            if last.get(2, 1, chars).strip() != ref:
+            if _first(last, 2, chars).strip() != ref:
                 problem(
                     IssueCode.SET_CONTROL_MISMATCH,
                     last,
@@ -433,16 +434,19 @@ class Envelope:
                 )
         ordinal = self.ordinal
         self.ordinal += 1
-        return Message(
-            interchange=self.interchange,
-            group=group.header if group is not None else None,
-            reference=ref,
-            id=ident,
-            segments=segments,
-            chars=chars,
-            issues=tuple(issues),
-            index=index,
-            ordinal=ordinal,
+        return _new(
+            Message,
+            (
+                self.interchange,
+                group.header if group is not None else None,
+                ref,
+                ident,
+                segments,
+                chars,
+                tuple(issues),
+                index,
+                ordinal,
+            ),
         )
 
     @staticmethod
@@ -491,3 +495,12 @@ class _Problem(Protocol):
         *,
         warn: bool = False,
     ) -> None: ...
+
+
+_new: Final = tuple.__new__  # a NamedTuple made with one C call (its class's own __new__ is interpreted)
+
+
+def _first(seg: Segment, n: int, chars: ServiceChars) -> str:
+    """`seg.get(n, 1, chars)` as a native call (a NamedTuple's methods are called as Python ones)."""
+    parts = seg.components(n, chars)
+    return parts[0] if parts else ""
