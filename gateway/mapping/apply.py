@@ -6,7 +6,7 @@ Pure: the result depends only on the map, the set and the context (no clock, no 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import pydantic_core
 
@@ -33,10 +33,11 @@ def apply_x12(compiled: CompiledMap, ts: TransactionSet, ctx: MapContext) -> Map
     return MappingResult(tuple(events), tuple(run.issues))
 
 
-@dataclass(frozen=True, slots=True)
-class JsonResult:
+class JsonResult(NamedTuple):
+    """A document's events as JSON lines (a NamedTuple: one is made per document)."""
+
     lines: str  # one JSON object per event, each followed by a newline: `event.model_dump_json()`
-    count: int
+    events: int  # how many lines
     issues: tuple[Issue, ...]
 
 

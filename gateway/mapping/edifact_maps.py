@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import pydantic_core
 from pydantic import ValidationError
@@ -242,10 +242,11 @@ def facts_of(message: edifact.Message) -> DocumentFacts:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class JsonResult:
+class JsonResult(NamedTuple):
+    """A document's events as JSON lines (a NamedTuple: one is made per document)."""
+
     lines: str  # one event per line, exactly its `model_dump_json()`
-    count: int
+    events: int  # how many lines
     issues: tuple[Issue, ...]
 
 

@@ -10,7 +10,6 @@ is not mapped.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import BinaryIO, NamedTuple
 
 from gateway.errors import NoMapError
@@ -28,9 +27,9 @@ from gateway.pipeline.translate import DocumentOutcome, EnvelopeNote, TranslateC
 UNKNOWN_SENDER = "edifact:unknown"
 
 
-@dataclass(frozen=True, slots=True)
-class MessageOutcome:
-    """One message and what became of it."""
+class MessageOutcome(NamedTuple):
+    """One message and what became of it (a NamedTuple: one is made per message, and a frozen
+    dataclass runs an interpreted __init__ even in a compiled build)."""
 
     message: edifact.Message
     document_id: ids.DocumentId
@@ -154,7 +153,6 @@ def map_message(
     """Apply the partner's (or the default) map to one message; with `as_json`, give the events as
     JSON lines (`json_lines`, exactly their `model_dump_json()`) and no models."""
     doc_id = ids.document_id(content_sha256, message.ordinal)
-    base = MessageOutcome(message, doc_id, config, partner_id, issues=message.issues)
     try:
         compiled = maps.trees.edifact.resolve(
             message.id.type, message.id.directory, config.maps if config else {}
@@ -162,7 +160,8 @@ def map_message(
     except NoMapError as exc:
         return MessageOutcome(message, doc_id, config, partner_id, issues=message.issues, skipped=exc.detail)
     if any(i.severity is Severity.ERROR for i in message.issues):
-        return base  # the envelope rejects the message: its content is not mapped
+        # the envelope rejects the message: its content is not mapped
+        return MessageOutcome(message, doc_id, config, partner_id, issues=message.issues)
     ctx = MapContext(partner_id=partner_id, document_id=doc_id, file=file_name)
     if as_json:
         written = apply_edifact_json(compiled, message, ctx)

@@ -74,7 +74,7 @@ def _compare(ts: TransactionSet) -> int:
     written = apply_x12_json(compiled, ts, ctx)
     assert written.lines == "".join(f"{e.model_dump_json()}\n" for e in models.events)
     assert written.issues == models.issues
-    assert written.count == len(models.events)
+    assert written.events == len(models.events)
     drafter = DRAFTERS.get(compiled.spec.target)
     if drafter is not None:
         run = Extraction(ts, ctx.file)
@@ -88,7 +88,7 @@ def _compare(ts: TransactionSet) -> int:
             texts = writer(Build(DocumentFacts.of_x12(ts), ctx, again, again.run(compiled.root)))
             assert list(texts) == [pydantic_core.to_json(d).decode() for d in drafts]
             assert again.issues == run.issues
-    return written.count
+    return written.events
 
 
 def _files(shared_dir: Path) -> list[Path]:

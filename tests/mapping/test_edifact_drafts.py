@@ -65,7 +65,7 @@ def _compare(case: Path, registry: mapping.MapRegistry) -> int:
         models = apply_edifact(compiled, item, ctx)
         written = apply_edifact_json(compiled, item, ctx)
         assert written.lines == "".join(f"{e.model_dump_json()}\n" for e in models.events)
-        assert written.count == len(models.events)
+        assert written.events == len(models.events)
         assert written.issues == models.issues
-        events += written.count
+        events += written.events
     return events

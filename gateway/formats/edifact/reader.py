@@ -24,7 +24,7 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Callable, Iterator
-from typing import BinaryIO
+from typing import BinaryIO, Final
 
 from pydifact.control.characters import Characters
 from pydifact.exceptions import ValidationError
@@ -206,9 +206,9 @@ def read(
     yield from env.finish()
 
 
-_new = tuple.__new__
-_FRAMED = Segment("", (), 0, 0)  # every segment of a message framed only (`skip`)
-_STOPS = frozenset({"UNH", "UNT", "UNG", "UNE", "UNB", "UNZ", "UNA"})
+_new: Final = tuple.__new__
+_FRAMED: Final = Segment("", (), 0, 0)  # every segment of a message framed only (`skip`)
+_STOPS: Final = frozenset({"UNH", "UNT", "UNG", "UNE", "UNB", "UNZ", "UNA"})
 
 
 class _Cut:

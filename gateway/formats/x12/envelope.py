@@ -50,7 +50,7 @@ FUNCTIONAL_IDS: dict[str, frozenset[str]] = {
     "IM": frozenset({"210"}),
 }
 
-ENVELOPE_TAGS = frozenset({"ISA", "IEA", "GS", "GE", "ST", "SE", "TA1", "ISB", "ISE"})
+ENVELOPE_TAGS: Final = frozenset({"ISA", "IEA", "GS", "GE", "ST", "SE", "TA1", "ISB", "ISE"})
 
 
 class _Group:

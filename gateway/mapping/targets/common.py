@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from gateway.canonical import models as canonical
 from gateway.formats.issues import Issue, IssueCode, Severity
@@ -34,19 +35,19 @@ class MappingResult:
     issues: tuple[Issue, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class MapContext:
-    """Who sent the document and how it is known; `file` only enriches issue locations."""
+class MapContext(NamedTuple):
+    """Who sent the document and how it is known; `file` only enriches issue locations (a
+    NamedTuple: one is made per document)."""
 
     partner_id: str
     document_id: str
     file: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class DocumentFacts:
+class DocumentFacts(NamedTuple):
     """What a document's envelope tells every builder, whatever the format: the date to fall back on
-    when the document names none, and the parts of its version stamp."""
+    when the document names none, and the parts of its version stamp (a NamedTuple: one is made
+    per document)."""
 
     prepared_at: datetime | None  # the group's date, else the interchange's (X12 GS04/ISA09, UNB 0017)
     sequence: int  # breaks ties between stamps of the same time: ISA13, UNB 0020, cXML version
