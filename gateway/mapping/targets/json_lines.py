@@ -26,7 +26,7 @@ __all__ = ["day", "moment", "number", "quoted", "text"]
 
 # Final: a compiled build keeps them in C statics instead of looking them up in the module's dict.
 _MOMENTS: Final[dict[date, str]] = {}  # dates and UTC datetimes as written, quotes included
-_NUMBERS: Final[dict[Decimal, tuple[Decimal, str]]] = {}  # by value, checked by identity
+_NUMBERS: Final[dict[int, tuple[Decimal, str]]] = {}  # by id, checked by identity
 _TEXTS: Final[dict[str, str]] = {}  # strings as written, quotes included
 _KEPT: Final = 4096  # entries of each
 _encode: Final = encode_basestring
@@ -52,12 +52,10 @@ def number(value: Decimal | None) -> str:
     """A Decimal as `to_json` writes it (its text, quoted), or null."""
     if value is None:
         return "null"
-    # Kept by identity: equal Decimals may differ in their text (1.5, 1.50), and the engine gives
-    # the same Decimal for the same text (`conversions.finite_decimal`).
-    try:
-        kept = _NUMBERS.get(value)
-    except TypeError:  # a signalling NaN cannot be hashed
-        return pydantic_core.to_json(value).decode()
+    # Kept by identity (keyed by id, which costs no Decimal hash; the entry holds the Decimal, so
+    # its id is not reused while it is kept): equal Decimals may differ in their text (1.5, 1.50),
+    # and the engine gives the same Decimal for the same text (`conversions.finite_decimal`).
+    kept = _NUMBERS.get(id(value))
     if kept is not None and kept[0] is value:
         return kept[1]
     if not value.is_finite():
@@ -65,7 +63,7 @@ def number(value: Decimal | None) -> str:
     written = '"' + str(value) + '"'  # digits, '.', 'E' and signs: nothing to escape
     if len(_NUMBERS) >= _KEPT:
         _NUMBERS.clear()
-    _NUMBERS[value] = (value, written)
+    _NUMBERS[id(value)] = (value, written)
     return written
 
 
