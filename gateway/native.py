@@ -91,17 +91,27 @@ def _stamp() -> dict[str, str]:
     return data if isinstance(data, dict) else {}
 
 
-def state() -> tuple[str, str]:
-    """("compiled" | "source", why)."""
+def unlisted(stamp: dict[str, str]) -> list[str]:
+    """Modules that the build recorded in `stamp` compiled but `MODULES` no longer lists, whose
+    extension modules are still there: Python would import them before their sources, so they are
+    stale by definition (they are loaded from source, and `clean` removes them)."""
+    return [m for m in stamp if m not in MODULES and compiled_of(m)]
+
+
+def state(stamp: dict[str, str] | None = None) -> tuple[str, str]:
+    """("compiled" | "source", why), by the build's record (`native.json`, or `stamp`)."""
+    stamp = _stamp() if stamp is None else stamp
     built = [m for m in MODULES if compiled_of(m)]
+    left = unlisted(stamp)
     if not built:
-        return "source", "no compiled build (run `make native`)"
+        return "source", "no compiled build (run `make native`)" + (
+            f"; left from an earlier build: {', '.join(left)}" if left else ""
+        )
     if os.environ.get(PURE_ENV, "") not in ("", "0"):
         return "source", f"{PURE_ENV} is set"
-    stamp = _stamp()
     stale = [m for m in MODULES if stamp.get(m) != (_digest(source_of(m)) if source_of(m).exists() else None)]
-    if stale or len(built) != len(MODULES):
-        changed = ", ".join(stale) or "an incomplete build"
+    if stale or left or len(built) != len(MODULES):
+        changed = ", ".join(stale + left) or "an incomplete build"
         return "source", f"the compiled build is stale ({changed}); run `make native` again"
     return "compiled", "built from the current sources"
 
@@ -122,10 +132,12 @@ class _SourceFirst(importlib.abc.MetaPathFinder):
 
 def guard() -> str:
     """Load `MODULES` from source unless a complete, current compiled build exists; returns the mode."""
-    mode, _ = state()
-    built = any(compiled_of(m) for m in MODULES)
+    stamp = _stamp()
+    mode, _ = state(stamp)
+    names = [*MODULES, *unlisted(stamp)]
+    built = any(compiled_of(m) for m in names)
     if mode == "source" and built and not any(isinstance(f, _SourceFirst) for f in sys.meta_path):
-        sys.meta_path.insert(0, _SourceFirst(MODULES))
+        sys.meta_path.insert(0, _SourceFirst(names))
     return mode
 
 
@@ -162,6 +174,7 @@ def build() -> None:
 
 def clean() -> None:
     shared = [p for p in PACKAGE_DIR.glob("native__mypyc*") if p.suffix in (".so", ".pyd")]
-    for path in [p for m in MODULES for p in compiled_of(m)] + shared:
+    names = [*MODULES, *unlisted(_stamp())]
+    for path in [p for m in names for p in compiled_of(m)] + shared:
         path.unlink()
     STAMP.unlink(missing_ok=True)

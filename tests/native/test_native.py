@@ -11,6 +11,7 @@ CI=true on a machine with a C compiler, where `.ci/run` builds it).
 
 from __future__ import annotations
 
+import importlib.machinery
 import json
 import os
 import shutil
@@ -105,3 +106,26 @@ def test_gateway_pure_forces_the_sources() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=REPO, check=True
     )
     assert proc.stdout.split() == ["source", "source"]
+
+
+def test_an_extension_module_left_by_an_earlier_build_is_never_imported() -> None:
+    """A module the recorded build compiled but `MODULES` no longer lists makes the build stale, and
+    the guard's finder loads it from source although its extension module is still beside it."""
+    name = "gateway._probe_unlisted"
+    source = native.source_of(name)
+    ext = source.with_name(source.stem + importlib.machinery.EXTENSION_SUFFIXES[0])
+    stamp = dict.fromkeys(native.MODULES, "recorded") | {name: "recorded"}
+    try:
+        source.write_text("VALUE = 'source'\n", encoding="utf-8")
+        assert native.unlisted(stamp) == []  # no extension module: nothing is left over
+        ext.write_bytes(b"not a real extension module")
+        assert native.unlisted(stamp) == [name]
+        mode, why = native.state(stamp)
+        assert mode == "source"
+        assert name in why
+        spec = native._SourceFirst([*native.MODULES, *native.unlisted(stamp)]).find_spec(name, None)
+        assert spec is not None
+        assert spec.origin == str(source)
+    finally:
+        source.unlink(missing_ok=True)
+        ext.unlink(missing_ok=True)
