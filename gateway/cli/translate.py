@@ -22,7 +22,7 @@ import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import BinaryIO, NamedTuple, TextIO
 
 from gateway.errors import FormatError, GatewayError
 from gateway.formats import detect
@@ -121,7 +121,8 @@ def translate_files(
                     else None
                 )
                 if fmt is detect.Format.X12 or fmt is detect.Format.EDIFACT:
-                    found = _shared(fmt, path, workers, sha, maps, partners, partner_id, out, err)
+                    shared = _File(fmt, name, sha, maps, partners, partner_id)
+                    found = _shared(shared, workers, out, err)
                 else:
                     ctx = pipeline.TranslateContext(
                         content_sha256=sha,
@@ -201,6 +202,17 @@ def _render_set(
 _Unit = tuple[int, Callable[[], tuple[str, str, bool]]]
 
 
+class _File(NamedTuple):
+    """What every process sharing the reading of one file needs to know of it."""
+
+    fmt: detect.Format
+    path: str
+    sha: str
+    maps: MapRegistry
+    partners: PartnerRegistry | None
+    partner_id: str | None
+
+
 class _Share:
     """Whether the chunk being read is this process's (the readers' `skip` asks)."""
 
@@ -208,20 +220,12 @@ class _Share:
         self.mine = mine
 
 
-def _edifact_units(
-    fp: BinaryIO,
-    path: str,
-    sha: str,
-    maps: MapRegistry,
-    partners: PartnerRegistry | None,
-    partner_id: str | None,
-    share: _Share,
-) -> Iterator[_Unit]:
+def _edifact_units(fp: BinaryIO, f: _File, share: _Share) -> Iterator[_Unit]:
     for item in edifact_translate.read_edifact(
         fp,
-        partners=partners,
-        partner_id=partner_id,
-        file_name=path,
+        partners=f.partners,
+        partner_id=f.partner_id,
+        file_name=f.path,
         skip=lambda: not share.mine,
         chunk_size=SHARED_READ_BYTES,
     ):
@@ -232,33 +236,25 @@ def _edifact_units(
                     item.message,
                     item.partner,
                     item.partner_id,
-                    maps,
-                    content_sha256=sha,
-                    file_name=path,
+                    f.maps,
+                    content_sha256=f.sha,
+                    file_name=f.path,
                     as_json=True,
                 )
                 outcome = mapped.outcome()
-                return (*render_outcome(outcome, path), outcome.rejected)
+                return (*render_outcome(outcome, f.path), outcome.rejected)
 
             yield len(item.message.segments), message
         elif isinstance(item, edifact.GroupClosed | edifact.InterchangeClosed) and item.issues:
             yield 0, _note(item.issues)  # as `edifact_translate.edifact_documents` notes them
 
 
-def _x12_units(
-    fp: BinaryIO,
-    path: str,
-    sha: str,
-    maps: MapRegistry,
-    partners: PartnerRegistry | None,
-    partner_id: str | None,
-    share: _Share,
-) -> Iterator[_Unit]:
-    for item in pipeline.read_x12(fp, partners=partners, partner_id=partner_id, file_name=path):
+def _x12_units(fp: BinaryIO, f: _File, share: _Share) -> Iterator[_Unit]:
+    for item in pipeline.read_x12(fp, partners=f.partners, partner_id=f.partner_id, file_name=f.path):
         if isinstance(item, pipeline.PendingSet):
 
             def transaction_set(item: pipeline.PendingSet = item) -> tuple[str, str, bool]:
-                return _render_set(item.ts, item.partner, item.partner_id, maps, sha, path)
+                return _render_set(item.ts, item.partner, item.partner_id, f.maps, f.sha, f.path)
 
             yield len(item.ts.segments), transaction_set
         elif isinstance(item, x12.GroupClosed | x12.InterchangeClosed) and item.issues:
@@ -276,16 +272,7 @@ def _note(issues: Sequence[Issue]) -> Callable[[], tuple[str, str, bool]]:
 _UNITS_OF = {detect.Format.X12: _x12_units, detect.Format.EDIFACT: _edifact_units}
 
 
-def _chunks(
-    fmt: detect.Format,
-    k: int,
-    n: int,
-    path: str,
-    sha: str,
-    maps: MapRegistry,
-    partners: PartnerRegistry | None,
-    partner_id: str | None,
-) -> Iterator[tuple[int, Rendered]]:
+def _chunks(f: _File, k: int, n: int) -> Iterator[tuple[int, Rendered]]:
     """Process k of n: read the whole file; each chunk that is k's, mapped and rendered, with its
     number. The last one is the file's last chunk, or the one an error ended (with its line)."""
     chunk = size = 0
@@ -294,8 +281,8 @@ def _chunks(
     lines: list[str] = []
     rejected = False
     try:
-        with open(path, "rb") as fp:
-            for units, render in _UNITS_OF[fmt](fp, path, sha, maps, partners, partner_id, share):
+        with open(f.path, "rb") as fp:
+            for units, render in _UNITS_OF[f.fmt](fp, f, share):
                 if share.mine:
                     text, issue_lines, bad = render()
                     events.append(text)
@@ -310,47 +297,27 @@ def _chunks(
                     share.mine = chunk % n == k
     except (FormatError, OSError, GatewayError) as exc:
         if share.mine:
-            yield chunk, ("".join(events), "".join(lines), rejected, describe_failure(exc, path))
+            yield chunk, ("".join(events), "".join(lines), rejected, describe_failure(exc, f.path))
         return
     if share.mine:
         yield chunk, ("".join(events), "".join(lines), rejected, None)
 
 
-def _share_worker(
-    fmt: detect.Format,
-    k: int,
-    n: int,
-    path: str,
-    sha: str,
-    maps: MapRegistry,
-    partners: PartnerRegistry | None,
-    partner_id: str | None,
-    queue: multiprocessing.queues.Queue,  # type: ignore[type-arg]
-) -> None:
+def _share_worker(f: _File, k: int, n: int, queue: multiprocessing.queues.Queue) -> None:  # type: ignore[type-arg]
     """A forked worker: its chunks into its queue, then None (it has no further chunk)."""
-    for _, rendered in _chunks(fmt, k, n, path, sha, maps, partners, partner_id):
+    for _, rendered in _chunks(f, k, n):
         queue.put(rendered)
     queue.put(None)
 
 
-def _shared(
-    fmt: detect.Format,
-    path: Path,
-    jobs: int,
-    sha: str,
-    maps: MapRegistry,
-    partners: PartnerRegistry | None,
-    partner_id: str | None,
-    out: TextIO,
-    err: TextIO,
-) -> int:
+def _shared(f: _File, jobs: int, out: TextIO, err: TextIO) -> int:
     """Translate one X12 or EDIFACT file with this process and `jobs - 1` workers sharing the reading."""
     ctx = multiprocessing.get_context("fork")
     queues = {k: ctx.Queue(maxsize=IN_FLIGHT_PER_JOB) for k in range(1, jobs)}
     procs = [
         ctx.Process(
             target=_share_worker,
-            args=(fmt, k, jobs, str(path), sha, maps, partners, partner_id, queue),
+            args=(f, k, jobs, queue),
             daemon=True,
         )
         for k, queue in queues.items()
@@ -401,7 +368,7 @@ def _shared(
 
     try:
         going = True
-        for chunk, rendered in _chunks(fmt, 0, jobs, str(path), sha, maps, partners, partner_id):
+        for chunk, rendered in _chunks(f, 0, jobs):
             going = workers_until(chunk) and write(rendered)
             following = chunk + 1
             if not going:

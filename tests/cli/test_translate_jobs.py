@@ -56,6 +56,18 @@ def _same(
     return alone[2]
 
 
+def _rheinwerk_missing_map(tmp_path: Path, message: str) -> Path:
+    """A copy of the sample partners where rheinwerk-bearings names a missing map for `message`."""
+    partners = tmp_path / "partners"
+    shutil.copytree(PARTNERS_DIR, partners)
+    config = partners / "rheinwerk-bearings.yaml"
+    text = config.read_text(encoding="utf-8").replace(
+        "maps: {}", f"maps:\n  edifact/{message}: edifact/{message}/overrides/missing.yaml"
+    )
+    config.write_text(text, encoding="utf-8")
+    return partners
+
+
 def test_the_corpus_and_the_samples_translate_alike_with_workers(shared_dir: Path, tmp_path: Path) -> None:
     broken = tmp_path / "broken.edi"
     broken.write_bytes(b"ISA*00*bad")
@@ -132,13 +144,7 @@ def test_edifact_errors_after_many_messages_come_after_their_events(tmp_path: Pa
 
 
 def test_an_edifact_mapping_error_stops_the_file_at_the_same_message(tmp_path: Path) -> None:
-    partners = tmp_path / "partners"
-    shutil.copytree(PARTNERS_DIR, partners)
-    config = partners / "rheinwerk-bearings.yaml"
-    text = config.read_text(encoding="utf-8").replace(
-        "maps: {}", "maps:\n  edifact/DESADV: edifact/DESADV/overrides/missing.yaml"
-    )
-    config.write_text(text, encoding="utf-8")
+    partners = _rheinwerk_missing_map(tmp_path, "DESADV")
     path = tmp_path / "big.edi"
     edifact_bench.generate(path, size_mb=0.05)
     err = _same([path], load_partners(partners), jobs=(2, 3))
@@ -146,13 +152,7 @@ def test_an_edifact_mapping_error_stops_the_file_at_the_same_message(tmp_path: P
 
 
 def test_an_edifact_mapping_error_in_a_later_chunk_stops_the_file_there(tmp_path: Path) -> None:
-    partners = tmp_path / "partners"
-    shutil.copytree(PARTNERS_DIR, partners)
-    config = partners / "rheinwerk-bearings.yaml"
-    text = config.read_text(encoding="utf-8").replace(
-        "maps: {}", "maps:\n  edifact/ORDRSP: edifact/ORDRSP/overrides/missing.yaml"
-    )
-    config.write_text(text, encoding="utf-8")
+    partners = _rheinwerk_missing_map(tmp_path, "ORDRSP")
     path = tmp_path / "two.edi"
     edifact_bench.generate(path, size_mb=0.05)
     ours = path.read_text(encoding="latin-1")
