@@ -157,8 +157,10 @@ print(time.perf_counter() - t, sets, 0)
 
 
 # `gateway translate` as the CLI runs it (read, check envelopes, identify, map, write JSON lines),
-# with the JSON lines written to /dev/null so the pipe does not dominate the measure. An argument
-# before the file sets the number of jobs (none: the CLI's default, one worker per CPU for large files).
+# with the JSON lines written to a file beside the input (as `gateway translate FILE > events` does:
+# the processes sharing the file write to it themselves), counted once the time is taken, then
+# removed. An argument before the file sets the number of jobs (none: the CLI's default, one worker
+# per CPU for large files).
 _TRANSLATE = r"""
 import os, sys, time
 from pathlib import Path
@@ -166,27 +168,23 @@ from gateway.cli.translate import translate_files
 from gateway.mapping import MapRegistry
 from gateway.partners.registry import load_partners
 
-class Count:
-    def __init__(self, sink):
-        self.sink, self.lines = sink, 0
-    def write(self, text):
-        self.lines += text.count("\n")
-        return self.sink.write(text)
-    def flush(self):
-        self.sink.flush()
-
 file = sys.argv[-1]
 jobs = None if len(sys.argv) < 3 else int(sys.argv[1])
 maps, partners = MapRegistry.load(Path("edi_maps")), load_partners(Path("partners"))
-with open(os.devnull, "w") as sink:
-    out = Count(sink)
-    start = time.perf_counter()
-    status = translate_files(
-        [Path(file)], maps=maps, partners=partners, partner_id=None, out=out, err=sys.stderr,
-        jobs=jobs,
-    )
-    elapsed = time.perf_counter() - start
-print(f"{elapsed} {out.lines} events")
+events = Path(file + ".jsonl")
+try:
+    with events.open("w", encoding="utf-8") as out:
+        start = time.perf_counter()
+        status = translate_files(
+            [Path(file)], maps=maps, partners=partners, partner_id=None, out=out, err=sys.stderr,
+            jobs=jobs,
+        )
+        elapsed = time.perf_counter() - start
+    with events.open("rb") as written:
+        lines = sum(block.count(b"\n") for block in iter(lambda: written.read(1 << 20), b""))
+finally:
+    events.unlink(missing_ok=True)
+print(f"{elapsed} {lines} events")
 sys.exit(status)
 """
 

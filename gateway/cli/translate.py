@@ -6,9 +6,9 @@ the file and the position). Sets we have no map for are reported on stderr as sk
 
 Large X12 and EDIFACT files are translated by several processes (`--jobs`, by default one per CPU
 for files of `PARALLEL_BYTES` or more) that share the reading: each reads the whole file with the
-same reader and envelope checks and maps its own chunks of it, and this process writes the chunks
-in file order, with at most a few in flight, so the output is byte for byte the serial one and
-memory stays bounded whatever the file's size (see "shared reading" below).
+same reader and envelope checks, maps its own chunks of it and writes each in its turn, with at
+most a few rendered ahead, so the output is byte for byte the serial one and memory stays bounded
+whatever the file's size (see "shared reading" below).
 """
 
 from __future__ import annotations
@@ -16,10 +16,14 @@ from __future__ import annotations
 import gc
 import hashlib
 import multiprocessing
-import multiprocessing.queues
+import multiprocessing.process
 import os
+import select
+import shutil
 import sys
+import tempfile
 import warnings
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO, NamedTuple, TextIO
@@ -39,7 +43,7 @@ from gateway.pipeline import translate as pipeline
 EXIT_OK, EXIT_REJECTED, EXIT_UNREADABLE = 0, 1, 2
 PARALLEL_BYTES = 2_000_000  # smaller files are not worth starting workers for
 BATCH_SEGMENTS = 4_000  # segments per chunk (a chunk ends with the document that reaches it)
-IN_FLIGHT_PER_JOB = 4  # chunks a worker may have written ahead of this process
+IN_FLIGHT_PER_JOB = 4  # chunks a process may have rendered ahead of its turn to write them
 # Bytes each process sharing the reading of an EDIFACT file reads at a time: less than a process
 # alone reads (the buffers are held once per process).
 SHARED_READ_BYTES = 1 << 18
@@ -191,11 +195,14 @@ def _render_set(
 # segments at document boundaries, the same way in every process (the reading is deterministic),
 # and process k of n maps and renders chunks k, k + n, ... (a chunk's envelope notes included);
 # EDIFACT messages of other chunks are framed only (`skip`: segments counted, not split), X12 sets
-# are left as the text the reader cut. This process is number 0 and writes its own chunks; the
-# n - 1 forked workers send theirs through bounded queues (at most `IN_FLIGHT_PER_JOB` chunks
-# ahead), and everything is written in file order. An error that ends the file (a format error, a
-# mapping error) ends the chunk it falls in: that chunk's process renders what came before it and
-# the error's line, and nothing after it is written.
+# are left as the text the reader cut. This process is number 0; the n - 1 others are forked. Each
+# writes its own chunks straight to the output (handing them to this process to write cost it more
+# than rendering them: measured, 855 acknowledgments give four times their size in JSON), in file
+# order: the turn goes round as a token (`_Ring`), and a process renders at most
+# `IN_FLIGHT_PER_JOB` chunks ahead of its turn. Output that is no file (an io.StringIO) is collected
+# in temporary files and copied. An error that ends the file (a format error, a mapping error) ends
+# the chunk it falls in: that chunk's process writes what came before it and the error's line, and
+# nothing after it is written.
 
 # What one document or envelope note of a file gives: its size in segments (0 for a note, which
 # never ends a chunk) and how to render it (called only by the process whose chunk it is).
@@ -214,10 +221,11 @@ class _File(NamedTuple):
 
 
 class _Share:
-    """Whether the chunk being read is this process's (the readers' `skip` asks)."""
+    """Which chunk is being read and whether it is this process's (the readers' `skip` asks)."""
 
     def __init__(self, mine: bool) -> None:
         self.mine = mine
+        self.chunk = 0  # the chunk being read
 
 
 def _edifact_units(fp: BinaryIO, f: _File, share: _Share) -> Iterator[_Unit]:
@@ -272,11 +280,11 @@ def _note(issues: Sequence[Issue]) -> Callable[[], tuple[str, str, bool]]:
 _UNITS_OF = {detect.Format.X12: _x12_units, detect.Format.EDIFACT: _edifact_units}
 
 
-def _chunks(f: _File, k: int, n: int) -> Iterator[tuple[int, Rendered]]:
+def _chunks(f: _File, k: int, n: int, share: _Share) -> Iterator[tuple[int, Rendered]]:
     """Process k of n: read the whole file; each chunk that is k's, mapped and rendered, with its
-    number. The last one is the file's last chunk, or the one an error ended (with its line)."""
+    number. The last one is the file's last chunk, or the one an error ended (with its line); then
+    `share.chunk` is its number, whichever process's it is."""
     chunk = size = 0
-    share = _Share(k == 0)
     events: list[str] = []
     lines: list[str] = []
     rejected = False
@@ -295,6 +303,7 @@ def _chunks(f: _File, k: int, n: int) -> Iterator[tuple[int, Rendered]]:
                         events, lines, rejected = [], [], False
                     chunk, size = chunk + 1, 0
                     share.mine = chunk % n == k
+                    share.chunk = chunk
     except (FormatError, OSError, GatewayError) as exc:
         if share.mine:
             yield chunk, ("".join(events), "".join(lines), rejected, describe_failure(exc, f.path))
@@ -303,25 +312,176 @@ def _chunks(f: _File, k: int, n: int) -> Iterator[tuple[int, Rendered]]:
         yield chunk, ("".join(events), "".join(lines), rejected, None)
 
 
-def _share_worker(f: _File, k: int, n: int, queue: multiprocessing.queues.Queue) -> None:  # type: ignore[type-arg]
-    """A forked worker: its chunks into its queue, then None (it has no further chunk)."""
-    for _, rendered in _chunks(f, k, n):
-        queue.put(rendered)
-    queue.put(None)
+# The turn to write goes round the processes as a one-byte token through a ring of pipes (chunk c
+# is process c % n's, so each process hands it to the next): it carries the exit status so far, and
+# STOP when a chunk ended the file early (a mapping error in its process). The token for the chunk
+# after the last one goes to this process, which then knows the file is written and its status.
+_STOP = 0x80
+
+
+class _Ring:
+    """The pipes of the token ring: `reads[k]` is process k's end, `writes[k]` the end its
+    predecessor (and, for k = 0, every worker) writes to."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        pipes = [os.pipe() for _ in range(n)]
+        self.reads = [r for r, _ in pipes]
+        self.writes = [w for _, w in pipes]
+
+    def keep(self, k: int) -> None:
+        """Close the ends process k does not use (so that a process that dies ends its successor's wait)."""
+        used = {self.reads[k], self.writes[(k + 1) % self.n], self.writes[0] if k else -1}
+        for fd in (*self.reads, *self.writes):
+            if fd not in used:
+                os.close(fd)
+
+    def close(self, k: int) -> None:
+        for fd in {self.reads[k], self.writes[(k + 1) % self.n], self.writes[0] if k else -1} - {-1}:
+            os.close(fd)
+
+    def ready(self, k: int) -> bool:
+        return bool(select.select([self.reads[k]], [], [], 0)[0])
+
+    def take(self, k: int, watch: Sequence[multiprocessing.process.BaseProcess] = ()) -> int:
+        """Wait for the token; `watch`: the workers whose death while waiting is an error."""
+        fd = self.reads[k]
+        while watch and not select.select([fd], [], [], 0.2)[0]:
+            if any(proc.exitcode not in (None, 0) for proc in watch):
+                raise _stopped(watch)
+        got = os.read(fd, 1)
+        if got:
+            return got[0]
+        # Every process that could hand it on has ended: for a worker, its predecessor stopped early
+        # (the file ended there, reported by the one that stopped it).
+        if k:
+            return _STOP
+        raise _stopped(watch)
+
+    def give(self, k: int, token: int) -> bool:
+        """Hand the token to process k; False when it has ended (died: no one reads its end)."""
+        try:
+            os.write(self.writes[k], bytes((token,)))
+        except BrokenPipeError:
+            return False
+        return True
+
+
+def _stopped(workers: Sequence[multiprocessing.process.BaseProcess]) -> GatewayError:
+    """The error of a worker that died (killed, out of memory) before the file was written."""
+    for proc in workers:
+        proc.join(1)  # its end of the ring closes as it dies: its exit code follows
+    codes = ", ".join(str(proc.exitcode) for proc in workers if proc.exitcode not in (None, 0))
+    return GatewayError(f"a translation worker stopped (exit code {codes or 'unknown'})")
+
+
+class _Targets(NamedTuple):
+    """Where the processes write, as file descriptors, and how text is encoded for them."""
+
+    out: int
+    err: int
+    out_encoding: str
+    out_errors: str
+    err_encoding: str
+
+
+def _targets(out: TextIO, err: TextIO) -> _Targets | None:
+    """`out` and `err` as descriptors, or None when they have none."""
+    try:
+        descriptors = out.fileno(), err.fileno()
+    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both of the last two
+        return None
+    return _Targets(*descriptors, out.encoding or "utf-8", out.errors or "strict", err.encoding or "utf-8")
+
+
+def _write_all(fd: int, text: str, encoding: str, errors: str) -> None:
+    data = memoryview(text.encode(encoding, errors))
+    while data:
+        data = data[os.write(fd, data) :]
+
+
+def _take_turns(
+    f: _File,
+    k: int,
+    ring: _Ring,
+    to: _Targets,
+    watch: Sequence[multiprocessing.process.BaseProcess] = (),
+) -> int:
+    """Process k of the ring: map and render its chunks, and write each when its turn comes, at most
+    `IN_FLIGHT_PER_JOB` rendered ahead. Returns the file's exit status (known for sure in process 0)."""
+    n = ring.n
+    share = _Share(k == 0)
+    pending: deque[Rendered] = deque()
+    status = EXIT_OK
+
+    def turn() -> bool:
+        """Take the token, write the oldest pending chunk and hand the token on; False when the
+        file has ended (this chunk's failure, or a STOP taken)."""
+        nonlocal status
+        token = ring.take(k, watch)
+        status = max(status, token & ~_STOP)
+        if token & _STOP:
+            return False
+        events, lines, rejected, failure = pending.popleft()
+        if rejected:
+            status = max(status, EXIT_REJECTED)
+        if lines:
+            _write_all(to.err, lines, to.err_encoding, "backslashreplace")
+        if events:
+            _write_all(to.out, events, to.out_encoding, to.out_errors)
+        if failure is not None:
+            _write_all(to.err, failure, to.err_encoding, "backslashreplace")
+            status = EXIT_UNREADABLE
+            if k:
+                ring.give(0, status | _STOP)
+            return False
+        if not ring.give((k + 1) % n, status) and k == 0:
+            raise _stopped(watch)
+        return True
+
+    for _, rendered in _chunks(f, k, n, share):
+        pending.append(rendered)
+        while pending and (len(pending) > IN_FLIGHT_PER_JOB or ring.ready(k)):
+            if not turn():
+                return status
+    while pending:
+        if not turn():
+            return status
+    # The token for the chunk after the last says the file is written: the process that chunk would
+    # be of hands it to this one, which waits for it.
+    if k == 0 or (share.chunk + 1) % n == k:
+        token = ring.take(k, watch)
+        if k:
+            ring.give(0, token)
+        status = max(status, token & ~_STOP)
+    return status
+
+
+def _share_worker(f: _File, k: int, ring: _Ring, to: _Targets) -> None:
+    """A forked worker: its chunks, each written in its turn."""
+    ring.keep(k)
+    _take_turns(f, k, ring, to)
 
 
 def _shared(f: _File, jobs: int, out: TextIO, err: TextIO) -> int:
     """Translate one X12 or EDIFACT file with this process and `jobs - 1` workers sharing the reading."""
+    to = _targets(out, err)
+    if to is None:  # not files (an io.StringIO): through temporary ones
+        with (
+            tempfile.TemporaryFile("w+", encoding="utf-8") as o,
+            tempfile.TemporaryFile("w+", encoding="utf-8") as e,
+        ):
+            status = _shared(f, jobs, o, e)
+            for temporary, target in ((o, out), (e, err)):
+                temporary.seek(0)
+                shutil.copyfileobj(temporary, target)
+        return status
+    out.flush()  # the processes write to the descriptors themselves, after what is buffered
+    err.flush()
     ctx = multiprocessing.get_context("fork")
-    queues = {k: ctx.Queue(maxsize=IN_FLIGHT_PER_JOB) for k in range(1, jobs)}
-    procs = [
-        ctx.Process(
-            target=_share_worker,
-            args=(f, k, jobs, queue),
-            daemon=True,
-        )
-        for k, queue in queues.items()
-    ]
+    ring = _Ring(jobs)
+    ring.give(0, EXIT_OK)  # chunk 0 is this process's: the token starts here
+    procs = [ctx.Process(target=_share_worker, args=(f, k, ring, to), daemon=True) for k in range(1, jobs)]
     # The objects alive at the fork are frozen for the garbage collector meanwhile: the workers'
     # collections then never walk them, which would write to every page they sit on and so copy
     # the whole inherited heap into each worker.
@@ -333,57 +493,15 @@ def _shared(f: _File, jobs: int, out: TextIO, err: TextIO) -> int:
                 proc.start()
     finally:
         gc.unfreeze()
-    status = EXIT_OK
-    following = 0  # the next chunk to write
-
-    def write(rendered: Rendered) -> bool:
-        """Write one chunk; False when it ends the file."""
-        nonlocal status
-        events, lines, rejected, failure = rendered
-        if lines:
-            err.write(lines)
-        if events:
-            out.write(events)
-        if rejected:
-            status = max(status, EXIT_REJECTED)
-        if failure is not None:
-            err.write(failure)
-            status = EXIT_UNREADABLE
-            return False
-        return True
-
-    def workers_until(stop: int | None) -> bool:
-        """Write the workers' chunks before chunk `stop` (None: all they have left); False when
-        one ends the file or a worker has no further chunk."""
-        nonlocal following
-        while stop is None or following < stop:
-            owner = following % jobs
-            if owner == 0:
-                return True  # this process's chunk: it has none left (stop is None)
-            got: Rendered | None = queues[owner].get()
-            if got is None or not write(got):
-                return False
-            following += 1
-        return True
-
+        ring.keep(0)
     try:
-        going = True
-        for chunk, rendered in _chunks(f, 0, jobs):
-            going = workers_until(chunk) and write(rendered)
-            following = chunk + 1
-            if not going:
-                break
-        if going:
-            workers_until(None)
+        return _take_turns(f, 0, ring, to, watch=procs)
     finally:
         for proc in procs:
             if proc.is_alive():
                 proc.terminate()
             proc.join()
-        for queue in queues.values():
-            queue.close()
-            queue.cancel_join_thread()
-    return status
+        ring.close(0)
 
 
 def run(

@@ -13,7 +13,12 @@ and a stray UNA after it (a format error), and a missing override.
 from __future__ import annotations
 
 import io
+import multiprocessing
+import os
 import shutil
+import signal
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -93,6 +98,57 @@ def test_a_format_error_after_many_sets_comes_after_their_events(tmp_path: Path)
     assert out.count("\n") == 4 * (sets - 1)  # the rejected set writes none
     assert err.splitlines()[-1].startswith("FormatError")
     assert "SE01 says 18" in err
+
+
+def test_the_processes_write_to_files_themselves_in_order_after_what_was_buffered(tmp_path: Path) -> None:
+    path = tmp_path / "acks.edi"
+    generate(path, size_mb=0.1, kind="855", min_sets=200)
+    text = path.read_text(encoding="ascii")
+    path.write_text(text.replace("SE*19*0100~", "SE*18*0100~"), encoding="ascii")  # one rejected set
+    status, events, lines = _run([path], 1, None)
+    assert status == 1
+    assert "SE01 says 18" in lines
+    out_path, err_path = tmp_path / "events.jsonl", tmp_path / "errors.txt"
+    with out_path.open("w", encoding="utf-8") as out, err_path.open("w", encoding="utf-8") as err:
+        out.write("before\n")  # still in the buffer when the workers start
+        err.write("before\n")
+        found = command.translate_files(
+            [path, path], maps=MAPS, partners=None, partner_id=None, out=out, err=err, jobs=3
+        )
+        out.write("after\n")
+    assert found == status
+    assert out_path.read_text(encoding="utf-8") == "before\n" + events * 2 + "after\n"
+    assert err_path.read_text(encoding="utf-8") == "before\n" + lines * 2
+
+
+def test_a_worker_that_dies_ends_the_file_with_an_error_instead_of_a_wait(tmp_path: Path) -> None:
+    path = tmp_path / "acks.edi"
+    generate(path, size_mb=1, kind="855", min_sets=1)
+    killed: list[int] = []
+
+    def kill_the_worker() -> None:
+        deadline = time.monotonic() + 60
+        while not killed and time.monotonic() < deadline:
+            for child in multiprocessing.active_children():
+                if child.pid is not None:
+                    os.kill(child.pid, signal.SIGKILL)
+                    killed.append(child.pid)
+            time.sleep(0.001)
+
+    killer = threading.Thread(target=kill_the_worker)
+    killer.start()
+    out_path, err_path = tmp_path / "events.jsonl", tmp_path / "errors.txt"
+    with out_path.open("w", encoding="utf-8") as out, err_path.open("w", encoding="utf-8") as err:
+        status = command.translate_files(
+            [path], maps=MAPS, partners=None, partner_id=None, out=out, err=err, jobs=2
+        )
+    killer.join()
+    assert killed
+    assert status == 2
+    assert err_path.read_text(encoding="utf-8") == (
+        f"GatewayError: {path}: a translation worker stopped (exit code -9)\n"
+    )
+    assert len(out_path.read_text(encoding="utf-8").splitlines()) < 4 * 1700  # it ended early
 
 
 def test_an_error_while_mapping_stops_the_file_at_the_same_set(tmp_path: Path) -> None:
