@@ -45,6 +45,7 @@ MANDATORY: dict[str, tuple[str, ...]] = {
 # UNH 0062 references remembered per interchange for the duplicate check: a bound, so that memory
 # does not grow with an interchange of very many messages (later ones are checked against these).
 MAX_REFS_CHECKED = 100_000
+_IDENTS_KEPT: Final = 64  # the S009 texts kept per file (`Envelope._ident`)
 SERVICE_TAGS = frozenset({"UNA", "UNB", "UNZ", "UNG", "UNE", "UNH", "UNT"})
 ACK_REQUESTS = frozenset({"", "0", "1", "2"})  # 0031: none, not requested, requested, technical only
 
@@ -77,6 +78,9 @@ class Envelope:
         self._loose = 0  # messages outside groups in the open interchange
         self._issues: list[Issue] = []
         self._seen_refs: set[str] = set()
+        # S009 as read, and whether it is regular, by its text (the service characters never change
+        # within a file): the messages of a file mostly share a few.
+        self._idents: dict[str, tuple[MessageId, bool]] = {}
         self._seen_interchanges: set[str] = set()
 
     # -- locations -------------------------------------------------------------------------------
@@ -343,14 +347,24 @@ class Envelope:
         self.body = []
         self._base = self.position
 
+    def _ident(self, unh: Segment) -> tuple[MessageId, bool]:
+        raw = unh.elements[1] if len(unh.elements) > 1 else ""
+        known = self._idents.get(raw)
+        if known is None:
+            s009 = unh.components(2, self.chars)  # once: each `get` would split the element again
+            ident = _new(MessageId, tuple([s009[c].strip() if c < len(s009) else "" for c in range(5)]))
+            known = (ident, ident.regular)
+            if len(self._idents) < _IDENTS_KEPT:
+                self._idents[raw] = known
+        return known
+
     def _close_message(self, unt: list[str] | None, offset: int) -> Message:
         unh, body = self._unh, self.body
         assert unh is not None
         assert body is not None
         chars = self.chars
         ref = _first(unh, 1, chars).strip()
-        s009 = unh.components(2, chars)  # once: each `get` would split the element again
-        ident = _new(MessageId, tuple([s009[c].strip() if c < len(s009) else "" for c in range(5)]))
+        ident, regular = self._ident(unh)
         size = len(body) + 2
         last = Segment("UNT", tuple(unt[1:]), size, offset) if unt is not None else None
         segments = (unh, *body, last) if last is not None else (unh, *body)
@@ -389,7 +403,7 @@ class Envelope:
                 2,
                 "UNH S009 lacks the message type, version, release or agency",
             )
-        elif not ident.regular:
+        elif not regular:
             problem(
                 IssueCode.INVALID_SET_ID,
                 unh,

@@ -168,6 +168,14 @@ def read(
         for piece in pieces:
             start = offset
             offset += len(piece) + 1
+            body = env.body
+            if light and body is not None and "UN" not in piece:
+                # A segment of a message framed only, as below without stripping or splitting it:
+                # no "UN" anywhere, so no service segment; blank (padding only) when it ends in padding
+                # and strips to nothing.
+                if piece and (piece[-1] not in pad or piece.strip(pad)):
+                    body.append(_FRAMED)
+                continue
             if pad and piece and (piece[0] in pad or piece[-1] in pad):
                 piece = piece.strip(pad)
             if not piece:

@@ -88,3 +88,36 @@ def test_any_bytes_read_or_raise_format_error(data: bytes) -> None:
 def test_any_text_of_edifact_characters_reads_or_raises_format_error(text: str) -> None:
     with contextlib.suppress(FormatError):
         list(reader.read(("UNA:+.? '" + text).encode()))
+
+
+def _cut_one_character_at_a_time(text: str, chars: model.ServiceChars) -> list[str]:
+    """The segments of `text` as a reader going character by character sees them: a release
+    character takes the next character as data, a terminator not so taken ends a segment."""
+    out: list[str] = []
+    current: list[str] = []
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if c == chars.release and i + 1 < len(text):
+            current += [c, text[i + 1]]
+            i += 2
+        elif c == chars.segment:
+            out.append("".join(current))
+            current = []
+            i += 1
+        else:
+            current.append(c)
+            i += 1
+    return [*out, "".join(current)]
+
+
+@settings(max_examples=400, deadline=None)
+@given(service_chars(), st.data())
+def test_the_segment_cut_agrees_with_a_character_by_character_reading(
+    chars: model.ServiceChars, data: st.DataObject
+) -> None:
+    # Runs of release characters before terminators, odd and even, at every place in a chunk.
+    alphabet = ["a", "B", chars.element, chars.component, chars.release, chars.segment]
+    pieces = data.draw(st.lists(st.sampled_from(alphabet), max_size=40))
+    text = "".join(pieces)
+    assert reader._Cut(chars).split(text) == _cut_one_character_at_a_time(text, chars)
