@@ -97,9 +97,14 @@ class SegmentNode(Node):
     def add(self, child: Node) -> Node:
         assert isinstance(child, SegmentNode)
         self.children.append(child)
-        if self.by_tag is _NO_TAGS:
-            self.by_tag = {}
-        self.by_tag.setdefault(child.name, []).append(child)
+        by_tag = self.by_tag
+        if by_tag is _NO_TAGS:
+            by_tag = self.by_tag = {}
+        found = by_tag.get(child.name)  # not setdefault: it would make a list for every child
+        if found is None:
+            by_tag[child.name] = [child]
+        else:
+            found.append(child)
         return child
 
     def named(self, name: str) -> Iterator[Node]:
@@ -161,7 +166,11 @@ class MessageNode(Node):
     def add(self, child: Node) -> Node:
         assert isinstance(child, SegmentNode)
         self.children.append(child)
-        self.by_tag.setdefault(child.name, []).append(child)
+        found = self.by_tag.get(child.name)
+        if found is None:
+            self.by_tag[child.name] = [child]
+        else:
+            found.append(child)
         return child
 
 
@@ -180,7 +189,8 @@ def message_tree(message: Message) -> Node:
         if parents is not None:
             for i in range(len(tags) - 1, -1, -1):
                 if tags[i] in parents:
-                    del tags[i + 1 :], nodes[i + 1 :]
+                    if i + 1 < len(tags):  # a slice deletion is a generic call even when empty
+                        del tags[i + 1 :], nodes[i + 1 :]
                     node = SegmentNode(seg, chars, nodes[i])
                     nodes[i].add(node)
                     tags.append(tag)
@@ -190,7 +200,7 @@ def message_tree(message: Message) -> Node:
                 top = nodes[-1]
                 top.add(SegmentNode(seg, chars, top))
             continue
-        if tag in TOP_LEVEL:
+        if tag in TOP_LEVEL and len(tags) > 1:
             del tags[1:], nodes[1:]
         top = nodes[-1]
         top.add(SegmentNode(seg, chars, top))
