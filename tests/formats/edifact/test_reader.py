@@ -7,6 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bench import edifact_bench
 from gateway.errors import FormatError
@@ -179,10 +181,10 @@ def _framed(item: model.EdifactItem) -> object:
 
 
 def _read_all(
-    data: bytes, name: str, skip: Callable[[], bool] | None
+    data: bytes, name: str, skip: Callable[[], bool] | None, chunk_size: int = reader.CHUNK_SIZE
 ) -> list[model.EdifactItem] | FormatError:
     try:
-        return list(reader.read(data, file_name=name, skip=skip))
+        return list(reader.read(data, file_name=name, skip=skip, chunk_size=chunk_size))
     except FormatError as exc:
         return exc
 
@@ -211,6 +213,47 @@ def test_skipped_messages_are_framed_alike_and_their_segments_left_unsplit(
             else:
                 assert mine == theirs  # read in full: exactly as without `skip`
     assert skipped > 10
+
+
+# Segment texts for the framed-only reading: "UN" inside data, released terminators and release
+# characters, blank and empty segments, line breaks and blanks around segments.
+_BODY = st.lists(
+    st.lists(
+        st.sampled_from(["LIN", "QTY", "+", ":", "1", "UN", "U", "N", "?'", "??", "?", " ", "\n"]), max_size=6
+    ).map("".join),
+    max_size=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_BODY, min_size=1, max_size=4), st.sampled_from(["'", "'\n", "'\r\n"]), st.integers(1, 64))
+def test_framed_only_messages_count_the_same_segments_whatever_their_text(
+    bodies: list[list[str]], terminator: str, chunk_size: int
+) -> None:
+    parts = ["UNB+UNOC:3+S:14+R:ZZ+260310:0915+IC1"]
+    for n, body in enumerate(bodies, 1):
+        parts += [f"UNH+{n}+ORDRSP:D:96A:UN", *body, f"UNT+{len(body) + 2}+{n}"]
+    data = (terminator.join([*parts, f"UNZ+{len(bodies)}+IC1"]) + terminator).encode()
+    whole = _read_all(data, "t.edi", None)
+    for skip in (lambda: True, itertools.cycle([True, False]).__next__):
+        framed = _read_all(data, "t.edi", skip, chunk_size)
+        if isinstance(whole, FormatError) or isinstance(framed, FormatError):
+            assert str(framed) == str(whole)
+            continue
+        assert [_counted(i) for i in framed] == [_counted(i) for i in whole]
+
+
+def _counted(item: model.EdifactItem) -> object:
+    """`_framed`, with a missing trailer placed by code alone: a message framed only reports it at
+    its last placeholder, the message read in full at its last segment (only the process that maps
+    the message reports its issues)."""
+    framed = _framed(item)
+    if not isinstance(item, model.Message):
+        return framed
+    assert isinstance(framed, tuple)
+    missing = any(i.code is IssueCode.SET_TRAILER_MISSING for i in item.issues)
+    issues = tuple((i.code, i.message) if i.code is IssueCode.SET_TRAILER_MISSING else i for i in framed[2])
+    return (*framed[:2], issues, *framed[3:7], framed[7][0] if missing else framed[7])
 
 
 def test_skip_is_asked_once_the_message_before_is_taken_even_without_its_unt() -> None:
