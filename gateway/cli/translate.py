@@ -13,6 +13,7 @@ whatever the file's size (see "shared reading" below).
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import multiprocessing
@@ -460,7 +461,12 @@ def _take_turns(
 def _share_worker(f: _File, k: int, ring: _Ring, to: _Targets) -> None:
     """A forked worker: its chunks, each written in its turn."""
     ring.keep(k)
-    _take_turns(f, k, ring, to)
+    try:
+        _take_turns(f, k, ring, to)
+    except BrokenPipeError as exc:  # the output's reader went away (`| head`): one line, as alone
+        with contextlib.suppress(OSError):
+            _write_all(to.err, describe_failure(exc, f.path), to.err_encoding, "backslashreplace")
+        ring.give(0, EXIT_UNREADABLE | _STOP)
 
 
 def _shared(f: _File, jobs: int, out: TextIO, err: TextIO) -> int:

@@ -151,6 +151,23 @@ def test_a_worker_that_dies_ends_the_file_with_an_error_instead_of_a_wait(tmp_pa
     assert len(out_path.read_text(encoding="utf-8").splitlines()) < 4 * 1700  # it ended early
 
 
+def test_output_whose_reader_went_away_ends_the_file_with_one_line(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "acks.edi"
+    generate(path, size_mb=0.3, kind="855", min_sets=1)
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # as `gateway translate FILE | head` once head has had enough
+    err_path = tmp_path / "errors.txt"
+    with os.fdopen(write_end, "w", encoding="utf-8") as out, err_path.open("w", encoding="utf-8") as err:
+        status = command.translate_files(
+            [path], maps=MAPS, partners=None, partner_id=None, out=out, err=err, jobs=2
+        )
+    assert status == 2
+    assert err_path.read_text(encoding="utf-8") == f"BrokenPipeError: {path}: Broken pipe\n"
+    assert "Traceback" not in capfd.readouterr().err  # nor from a worker
+
+
 def test_an_error_while_mapping_stops_the_file_at_the_same_set(tmp_path: Path) -> None:
     partners = tmp_path / "partners"
     shutil.copytree(PARTNERS_DIR, partners)
