@@ -62,8 +62,8 @@ def write(b: Build) -> list[str]:
 
 # Plain classes with written-out constructors (not NamedTuples, whose Python-level __new__ runs per
 # call): native in a compiled build.
-class _Item:
-    """One item HL's shipment line."""
+class Line:
+    """One shipment line (an 856 item HL; a tree notice's item: `shipment_orders`)."""
 
     def __init__(
         self,
@@ -90,17 +90,24 @@ class _Item:
         self.sscc = sscc
 
 
-class _Notice:
-    """The shipment of one ship notice, before it is drafted or written."""
+class Heading:
+    """What a shipment carries besides its packages and lines, read from the first record of `scope`
+    that has each value (an 856's S level, then the segments before the first HL; a tree notice's
+    header record)."""
 
-    def __init__(self, b: Build, shipment_id: str, occurred_at: datetime, scope: tuple[Record, ...]) -> None:
+    def __init__(
+        self,
+        b: Build,
+        shipment_id: str,
+        occurred_at: datetime,
+        purpose: canonical.ShipmentPurpose,
+        scope: tuple[Record, ...],
+    ) -> None:
         self.partner_id = b.ctx.partner_id
         self.document_id = b.ctx.document_id
         self.occurred_at = occurred_at
         self.shipment_id = shipment_id
-        self.scope = scope
-        purpose = _text(scope, "purpose") or "original"
-        self.purpose: canonical.ShipmentPurpose = _PURPOSES.get(purpose) or canonical.ShipmentPurpose(purpose)
+        self.purpose = purpose
         self.ship_date = _first_of(scope, Record.day, "ship_date")
         self.expected_delivery = _first_of(scope, Record.day, "expected_delivery")
         self.carrier = _text(scope, "carrier")
@@ -111,9 +118,19 @@ class _Notice:
         weight = _first_of(scope, Record.decimal, "gross_weight")
         self.gross_weight = weight
         self.weight_unit = _text(scope, "weight_unit") if weight is not None else None
-        self.packages: list[tuple[str | None, str, str | None]] = []  # sscc, level, parent's sscc
-        self.lines: list[_Item] = []
         self.version = b.stamp_draft(occurred_at)
+
+
+class _Notice(Heading):
+    """The shipment of one ship notice, before it is drafted or written."""
+
+    def __init__(self, b: Build, shipment_id: str, occurred_at: datetime, scope: tuple[Record, ...]) -> None:
+        purpose = _text(scope, "purpose") or "original"
+        super().__init__(
+            b, shipment_id, occurred_at, _PURPOSES.get(purpose) or canonical.ShipmentPurpose(purpose), scope
+        )
+        self.packages: list[tuple[str | None, str, str | None]] = []  # sscc, level, parent's sscc
+        self.lines: list[Line] = []
 
 
 def _text(scope: tuple[Record, ...], name: str) -> str | None:
@@ -151,43 +168,11 @@ def _read(b: Build) -> _Notice | None:
 
 
 def _draft(n: _Notice) -> Draft:
-    return {
-        "type": "shipment",
-        "partner_id": n.partner_id,
-        "document_id": n.document_id,
-        "occurred_at": n.occurred_at,
-        "shipment_id": n.shipment_id,
-        "purpose": n.purpose,
-        "ship_date": n.ship_date,
-        "expected_delivery": n.expected_delivery,
-        "carrier": n.carrier,
-        "tracking_number": n.tracking_number,
-        "bill_of_lading": n.bill_of_lading,
-        "ship_from": n.ship_from,
-        "ship_to": n.ship_to,
-        "gross_weight": n.gross_weight,
-        "weight_unit": n.weight_unit,
-        "packages": tuple(
-            {"sscc": sscc, "level": level, "parent_sscc": parent, "quantity": 1}
-            for sscc, level, parent in n.packages
-        ),
-        "lines": tuple(
-            {
-                "po_number": i.po_number,
-                "line_number": i.line_number,
-                "buyer_item": i.buyer_item,
-                "supplier_item": i.supplier_item,
-                "upc": i.upc,
-                "quantity": i.quantity,
-                "unit": i.unit,
-                "lot": i.lot,
-                "serials": i.serials,
-                "sscc": i.sscc,
-            }
-            for i in n.lines
-        ),
-        "version": n.version,
-    }
+    packages: tuple[Draft, ...] = tuple(
+        {"sscc": sscc, "level": level, "parent_sscc": parent, "quantity": 1}
+        for sscc, level, parent in n.packages
+    )
+    return shipment_draft(n, packages, tuple(line_draft(i) for i in n.lines))
 
 
 def _json(n: _Notice) -> str:
@@ -199,39 +184,91 @@ def _json(n: _Notice) -> str:
             for sscc, level, parent in n.packages
         ]
     )
-    lines = ",".join(
-        [
-            f'{{"po_number":{json_lines.quoted(i.po_number)}'
-            f',"line_number":{json_lines.text(i.line_number)}'
-            f',"buyer_item":{json_lines.text(i.buyer_item)}'
-            f',"supplier_item":{json_lines.text(i.supplier_item)}'
-            f',"upc":{json_lines.text(i.upc)},"quantity":{json_lines.number(i.quantity)}'
-            f',"unit":{json_lines.quoted(i.unit)},"lot":{json_lines.text(i.lot)}'
-            f',"serials":[{",".join([json_lines.quoted(s) for s in i.serials])}]'
-            f',"sscc":{json_lines.text(i.sscc)}}}'
-            for i in n.lines
-        ]
-    )
-    version = n.version
+    return shipment_json(n, packages, ",".join([line_json(i) for i in n.lines]))
+
+
+def shipment_draft(
+    h: Heading, packages: tuple[Draft, ...], lines: tuple[Draft, ...], complete: tuple[str, ...] = ()
+) -> Draft:
+    """A shipment as `canonical.Shipment`'s fields, in its order (`complete_orders` only when some)."""
+    shipment: Draft = {
+        "type": "shipment",
+        "partner_id": h.partner_id,
+        "document_id": h.document_id,
+        "occurred_at": h.occurred_at,
+        "shipment_id": h.shipment_id,
+        "purpose": h.purpose,
+        "ship_date": h.ship_date,
+        "expected_delivery": h.expected_delivery,
+        "carrier": h.carrier,
+        "tracking_number": h.tracking_number,
+        "bill_of_lading": h.bill_of_lading,
+        "ship_from": h.ship_from,
+        "ship_to": h.ship_to,
+        "gross_weight": h.gross_weight,
+        "weight_unit": h.weight_unit,
+        "packages": packages,
+        "lines": lines,
+    }
+    if complete:  # left out of the JSON while empty
+        shipment["complete_orders"] = complete
+    shipment["version"] = h.version
+    return shipment
+
+
+def shipment_json(h: Heading, packages: str, lines: str, complete: tuple[str, ...] = ()) -> str:
+    """`shipment_draft` as `pydantic_core.to_json` writes it, from its packages' and lines' JSON."""
+    version = h.version
     seq, source = version["sequence"], version["source"]
     assert isinstance(seq, int)
     assert isinstance(source, str)
+    orders = f',"complete_orders":[{",".join([json_lines.quoted(c) for c in complete])}]' if complete else ""
     return (
-        f'{{"type":"shipment","partner_id":{json_lines.quoted(n.partner_id)}'
-        f',"document_id":{json_lines.quoted(n.document_id)}'
-        f',"occurred_at":{json_lines.moment(n.occurred_at)}'
-        f',"shipment_id":{json_lines.quoted(n.shipment_id)},"purpose":{json_lines.quoted(n.purpose)}'
-        f',"ship_date":{json_lines.day(n.ship_date)}'
-        f',"expected_delivery":{json_lines.day(n.expected_delivery)}'
-        f',"carrier":{json_lines.text(n.carrier)}'
-        f',"tracking_number":{json_lines.text(n.tracking_number)}'
-        f',"bill_of_lading":{json_lines.text(n.bill_of_lading)}'
-        f',"ship_from":{json_lines.text(n.ship_from)},"ship_to":{json_lines.text(n.ship_to)}'
-        f',"gross_weight":{json_lines.number(n.gross_weight)}'
-        f',"weight_unit":{json_lines.text(n.weight_unit)}'
-        f',"packages":[{packages}],"lines":[{lines}]'
-        f',"version":{{"issued_at":{json_lines.moment(n.occurred_at)},"sequence":{seq}'
+        f'{{"type":"shipment","partner_id":{json_lines.quoted(h.partner_id)}'
+        f',"document_id":{json_lines.quoted(h.document_id)}'
+        f',"occurred_at":{json_lines.moment(h.occurred_at)}'
+        f',"shipment_id":{json_lines.quoted(h.shipment_id)},"purpose":{json_lines.quoted(h.purpose)}'
+        f',"ship_date":{json_lines.day(h.ship_date)}'
+        f',"expected_delivery":{json_lines.day(h.expected_delivery)}'
+        f',"carrier":{json_lines.text(h.carrier)}'
+        f',"tracking_number":{json_lines.text(h.tracking_number)}'
+        f',"bill_of_lading":{json_lines.text(h.bill_of_lading)}'
+        f',"ship_from":{json_lines.text(h.ship_from)},"ship_to":{json_lines.text(h.ship_to)}'
+        f',"gross_weight":{json_lines.number(h.gross_weight)}'
+        f',"weight_unit":{json_lines.text(h.weight_unit)}'
+        f',"packages":[{packages}],"lines":[{lines}]{orders}'
+        f',"version":{{"issued_at":{json_lines.moment(h.occurred_at)},"sequence":{seq}'
         f',"source":{json_lines.quoted(source)}}}}}'
+    )
+
+
+def line_draft(i: Line) -> Draft:
+    """A shipment line as `canonical.ShipmentLine`'s fields, in its order."""
+    return {
+        "po_number": i.po_number,
+        "line_number": i.line_number,
+        "buyer_item": i.buyer_item,
+        "supplier_item": i.supplier_item,
+        "upc": i.upc,
+        "quantity": i.quantity,
+        "unit": i.unit,
+        "lot": i.lot,
+        "serials": i.serials,
+        "sscc": i.sscc,
+    }
+
+
+def line_json(i: Line) -> str:
+    """`line_draft` as `pydantic_core.to_json` writes it."""
+    return (
+        f'{{"po_number":{json_lines.quoted(i.po_number)}'
+        f',"line_number":{json_lines.text(i.line_number)}'
+        f',"buyer_item":{json_lines.text(i.buyer_item)}'
+        f',"supplier_item":{json_lines.text(i.supplier_item)}'
+        f',"upc":{json_lines.text(i.upc)},"quantity":{json_lines.number(i.quantity)}'
+        f',"unit":{json_lines.quoted(i.unit)},"lot":{json_lines.text(i.lot)}'
+        f',"serials":[{",".join([json_lines.quoted(s) for s in i.serials])}]'
+        f',"sscc":{json_lines.text(i.sscc)}}}'
     )
 
 
@@ -265,7 +302,7 @@ class _Link:
 _TOP: Final = _Link(None, None, _NO_CHAIN, 0)
 
 
-def _line(b: Build, node: Record, above: _Chain, last_order: Record | None) -> _Item | None:
+def _line(b: Build, node: Record, above: _Chain, last_order: Record | None) -> Line | None:
     text = node.text
     po_number = text("po_number")
     if po_number is None:
@@ -283,7 +320,7 @@ def _line(b: Build, node: Record, above: _Chain, last_order: Record | None) -> _
     if po_number is None or quantity is None or unit is None:
         b.fail(node, "item HL without a PO number, quantity or unit: line skipped")
         return None
-    return _Item(
+    return Line(
         po_number,
         text("line_number"),
         text("buyer_item"),

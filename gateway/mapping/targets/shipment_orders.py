@@ -15,14 +15,21 @@ order. A delete notice carries no lines.
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from typing import Final
 
 from gateway.canonical import models as canonical
 from gateway.mapping.engine import Record
 from gateway.mapping.targets import json_lines
 from gateway.mapping.targets.common import Build, Draft
+from gateway.mapping.targets.shipment import (
+    Heading,
+    Line,
+    line_draft,
+    line_json,
+    shipment_draft,
+    shipment_json,
+)
 
 TABLES = {"purpose": frozenset(canonical.ShipmentPurpose)}
 FIELDS = ("shipment_id", "occurred_at")
@@ -49,33 +56,7 @@ def write(b: Build) -> list[str]:
     return [] if notice is None else [_json(notice)]
 
 
-# Plain classes with written-out constructors: native in a compiled build.
-class _Line:
-    def __init__(
-        self,
-        po_number: str,
-        line_number: str | None,
-        buyer_item: str | None,
-        supplier_item: str | None,
-        upc: str | None,
-        quantity: Decimal,
-        unit: str,
-        lot: str | None,
-        serials: tuple[str, ...],
-        sscc: str | None,
-    ) -> None:
-        self.po_number = po_number
-        self.line_number = line_number
-        self.buyer_item = buyer_item
-        self.supplier_item = supplier_item
-        self.upc = upc
-        self.quantity = quantity
-        self.unit = unit
-        self.lot = lot
-        self.serials = serials
-        self.sscc = sscc
-
-
+# Plain classes with written-out constructors: native in a compiled build (lines: `shipment.Line`).
 class _Package:
     def __init__(self, sscc: str | None, level: str, parent_sscc: str | None, quantity: int) -> None:
         self.sscc = sscc
@@ -84,7 +65,7 @@ class _Package:
         self.quantity = quantity
 
 
-class _Notice:
+class _Notice(Heading):
     def __init__(
         self,
         b: Build,
@@ -93,25 +74,10 @@ class _Notice:
         occurred_at: datetime,
         purpose: canonical.ShipmentPurpose,
     ) -> None:
-        self.partner_id = b.ctx.partner_id
-        self.document_id = b.ctx.document_id
-        self.occurred_at = occurred_at
-        self.shipment_id = shipment_id
-        self.purpose = purpose
-        self.ship_date: date | None = root.day("ship_date")
-        self.expected_delivery: date | None = root.day("expected_delivery")
-        self.carrier = root.text("carrier")
-        self.tracking_number = root.text("tracking_number")
-        self.bill_of_lading = root.text("bill_of_lading")
-        self.ship_from = root.text("ship_from")
-        self.ship_to = root.text("ship_to")
-        weight = root.decimal("gross_weight")
-        self.gross_weight = weight
-        self.weight_unit = root.text("weight_unit") if weight is not None else None
+        super().__init__(b, shipment_id, occurred_at, purpose, (root,))
         self.packages: list[_Package] = _packages(root.children("package"))
-        self.lines: list[_Line] = []
-        self.complete: list[str] = []  # left out of the JSON while empty
-        self.version = b.stamp_draft(occurred_at)
+        self.lines: list[Line] = []
+        self.complete: list[str] = []
 
 
 def _read(b: Build) -> _Notice | None:
@@ -124,7 +90,7 @@ def _read(b: Build) -> _Notice | None:
         return None
     purpose = _PURPOSES.get(root.text("purpose") or "original", _ORIGINAL)
     notice = _Notice(b, root, shipment_id, occurred_at, purpose)
-    lines: list[_Line] = []
+    lines: list[Line] = []
     complete: list[str] = []
     for order in root.children("order"):
         po_number = order.text("po_number")
@@ -145,46 +111,11 @@ def _read(b: Build) -> _Notice | None:
 
 
 def _draft(n: _Notice) -> Draft:
-    shipment: Draft = {
-        "type": "shipment",
-        "partner_id": n.partner_id,
-        "document_id": n.document_id,
-        "occurred_at": n.occurred_at,
-        "shipment_id": n.shipment_id,
-        "purpose": n.purpose,
-        "ship_date": n.ship_date,
-        "expected_delivery": n.expected_delivery,
-        "carrier": n.carrier,
-        "tracking_number": n.tracking_number,
-        "bill_of_lading": n.bill_of_lading,
-        "ship_from": n.ship_from,
-        "ship_to": n.ship_to,
-        "gross_weight": n.gross_weight,
-        "weight_unit": n.weight_unit,
-        "packages": tuple(
-            {"sscc": p.sscc, "level": p.level, "parent_sscc": p.parent_sscc, "quantity": p.quantity}
-            for p in n.packages
-        ),
-        "lines": tuple(
-            {
-                "po_number": i.po_number,
-                "line_number": i.line_number,
-                "buyer_item": i.buyer_item,
-                "supplier_item": i.supplier_item,
-                "upc": i.upc,
-                "quantity": i.quantity,
-                "unit": i.unit,
-                "lot": i.lot,
-                "serials": i.serials,
-                "sscc": i.sscc,
-            }
-            for i in n.lines
-        ),
-    }
-    if n.complete:
-        shipment["complete_orders"] = tuple(n.complete)
-    shipment["version"] = n.version
-    return shipment
+    packages: tuple[Draft, ...] = tuple(
+        {"sscc": p.sscc, "level": p.level, "parent_sscc": p.parent_sscc, "quantity": p.quantity}
+        for p in n.packages
+    )
+    return shipment_draft(n, packages, tuple(line_draft(i) for i in n.lines), tuple(n.complete))
 
 
 def _json(n: _Notice) -> str:
@@ -196,43 +127,7 @@ def _json(n: _Notice) -> str:
             for p in n.packages
         ]
     )
-    lines = ",".join(
-        [
-            f'{{"po_number":{json_lines.quoted(i.po_number)}'
-            f',"line_number":{json_lines.text(i.line_number)}'
-            f',"buyer_item":{json_lines.text(i.buyer_item)}'
-            f',"supplier_item":{json_lines.text(i.supplier_item)}'
-            f',"upc":{json_lines.text(i.upc)},"quantity":{json_lines.number(i.quantity)}'
-            f',"unit":{json_lines.quoted(i.unit)},"lot":{json_lines.text(i.lot)}'
-            f',"serials":[{",".join([json_lines.quoted(s) for s in i.serials])}]'
-            f',"sscc":{json_lines.text(i.sscc)}}}'
-            for i in n.lines
-        ]
-    )
-    complete = (
-        f',"complete_orders":[{",".join([json_lines.quoted(c) for c in n.complete])}]' if n.complete else ""
-    )
-    version = n.version
-    seq, source = version["sequence"], version["source"]
-    assert isinstance(seq, int)
-    assert isinstance(source, str)
-    return (
-        f'{{"type":"shipment","partner_id":{json_lines.quoted(n.partner_id)}'
-        f',"document_id":{json_lines.quoted(n.document_id)}'
-        f',"occurred_at":{json_lines.moment(n.occurred_at)}'
-        f',"shipment_id":{json_lines.quoted(n.shipment_id)},"purpose":{json_lines.quoted(n.purpose)}'
-        f',"ship_date":{json_lines.day(n.ship_date)}'
-        f',"expected_delivery":{json_lines.day(n.expected_delivery)}'
-        f',"carrier":{json_lines.text(n.carrier)}'
-        f',"tracking_number":{json_lines.text(n.tracking_number)}'
-        f',"bill_of_lading":{json_lines.text(n.bill_of_lading)}'
-        f',"ship_from":{json_lines.text(n.ship_from)},"ship_to":{json_lines.text(n.ship_to)}'
-        f',"gross_weight":{json_lines.number(n.gross_weight)}'
-        f',"weight_unit":{json_lines.text(n.weight_unit)}'
-        f',"packages":[{packages}],"lines":[{lines}]{complete}'
-        f',"version":{{"issued_at":{json_lines.moment(n.occurred_at)},"sequence":{seq}'
-        f',"source":{json_lines.quoted(source)}}}}}'
-    )
+    return shipment_json(n, packages, ",".join([line_json(i) for i in n.lines]), tuple(n.complete))
 
 
 def _packages(records: list[Record]) -> list[_Package]:
@@ -249,13 +144,13 @@ def _packages(records: list[Record]) -> list[_Package]:
     ]
 
 
-def _line(b: Build, item: Record, po_number: str | None) -> _Line | None:
+def _line(b: Build, item: Record, po_number: str | None) -> Line | None:
     po = item.text("po_number") or po_number
     quantity, unit = item.decimal("quantity"), item.text("unit")
     if po is None or quantity is None or unit is None:
         b.fail(item, "shipped item without a PO number, quantity or unit: line skipped")
         return None
-    return _Line(
+    return Line(
         po,
         item.text("line_number"),
         item.text("buyer_item"),
