@@ -180,7 +180,6 @@ def read(
                 piece = piece.strip(pad)
             if not piece:
                 continue
-            body = env.body
             if light and body is not None and (not piece.startswith("UN") or piece[:3] not in _STOPS):
                 body.append(_FRAMED)  # a service segment (and a UNS) is read as ever below
                 continue

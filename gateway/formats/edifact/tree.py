@@ -97,14 +97,9 @@ class SegmentNode(Node):
     def add(self, child: Node) -> Node:
         assert isinstance(child, SegmentNode)
         self.children.append(child)
-        by_tag = self.by_tag
-        if by_tag is _NO_TAGS:
-            by_tag = self.by_tag = {}
-        found = by_tag.get(child.name)  # not setdefault: it would make a list for every child
-        if found is None:
-            by_tag[child.name] = [child]
-        else:
-            found.append(child)
+        if self.by_tag is _NO_TAGS:
+            self.by_tag = {}
+        _index(self.by_tag, child)
         return child
 
     def named(self, name: str) -> Iterator[Node]:
@@ -166,12 +161,17 @@ class MessageNode(Node):
     def add(self, child: Node) -> Node:
         assert isinstance(child, SegmentNode)
         self.children.append(child)
-        found = self.by_tag.get(child.name)
-        if found is None:
-            self.by_tag[child.name] = [child]
-        else:
-            found.append(child)
+        _index(self.by_tag, child)
         return child
+
+
+def _index(by_tag: dict[str, list[SegmentNode]], child: SegmentNode) -> None:
+    """Add `child` to its group's index by tag (not setdefault: it would make a list per child)."""
+    found = by_tag.get(child.name)
+    if found is None:
+        by_tag[child.name] = [child]
+    else:
+        found.append(child)
 
 
 def message_tree(message: Message) -> Node:
