@@ -27,22 +27,50 @@ from gateway.partners.registry import PartnerRegistry
 HEAD_BYTES = 512
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, init=False)
 class DocumentOutcome:
     """One business document (an X12 set, an EDIFACT message, a cXML request, a JSON event) as read
-    and mapped, in any format."""
+    and mapped, in any format. Treated as immutable: `dataclasses.replace` makes a changed copy."""
 
     document_id: ids.DocumentId
     format: str  # "x12", "edifact", "cxml", "json"
     doc_type: str  # "855", "ORDRSP", "ConfirmationRequest", "portal.shipment", ...
     control_number: str  # ST02, UNH 0062, payloadID, webhook-id
-    version: str | None = None  # GS08, UNH S009 0052+0054, cXML version
-    group_control: str | None = None  # GS06, UNG 0048
-    is_test: bool = False  # ISA15 = T, UNB 0035 = 1, deploymentMode="test"
-    events: tuple[MappedEvent, ...] = ()
-    issues: tuple[Issue, ...] = ()  # the reader's and the map's
-    skipped: str | None = None  # why no map applied (a document type the gateway does not read)
-    json_lines: str | None = None  # with `TranslateContext.as_json`: the events as JSON lines instead
+    version: str | None  # GS08, UNH S009 0052+0054, cXML version
+    group_control: str | None  # GS06, UNG 0048
+    is_test: bool  # ISA15 = T, UNB 0035 = 1, deploymentMode="test"
+    events: tuple[MappedEvent, ...]
+    issues: tuple[Issue, ...]  # the reader's and the map's
+    skipped: str | None  # why no map applied (a document type the gateway does not read)
+    json_lines: str | None  # with `TranslateContext.as_json`: the events as JSON lines instead
+
+    def __init__(
+        self,
+        document_id: ids.DocumentId,
+        format: str,
+        doc_type: str,
+        control_number: str,
+        version: str | None = None,
+        group_control: str | None = None,
+        is_test: bool = False,
+        events: tuple[MappedEvent, ...] = (),
+        issues: tuple[Issue, ...] = (),
+        skipped: str | None = None,
+        json_lines: str | None = None,
+    ) -> None:
+        # Written out (not generated, and not frozen): one is made per document, and a compiled
+        # build runs a generated or frozen __init__ as Python (17,000 instructions per X12 set).
+        self.document_id = document_id
+        self.format = format
+        self.doc_type = doc_type
+        self.control_number = control_number
+        self.version = version
+        self.group_control = group_control
+        self.is_test = is_test
+        self.events = events
+        self.issues = issues
+        self.skipped = skipped
+        self.json_lines = json_lines
 
     @property
     def rejected(self) -> bool:
