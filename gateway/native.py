@@ -40,6 +40,7 @@ PURE_ENV = "GATEWAY_PURE"
 # The modules compiled by `build`: pure, strictly typed, and where the time of `gateway translate` goes.
 MODULES: tuple[str, ...] = (
     "gateway.formats.x12.runs",
+    "gateway.formats.x12.model",
     "gateway.formats.x12.reader",
     "gateway.formats.x12.envelope",
     "gateway.mapping.compile",
