@@ -47,7 +47,9 @@ class Step(NamedTuple):
     # How the engine reads the value itself (PARSE_*), calling `convert` only to report a value it
     # cannot read; PARSE_CALL: always through `convert`.
     parse: int = 0
-    table: Mapping[str, str] | None = None  # PARSE_CODE: the code table
+    # PARSE_CODE: the code table (a dict: a compiled build looks it up natively, where a Mapping's
+    # `get` is a Python method call, about 560 instructions a value).
+    table: dict[str, str] | None = None
     # Whether another step of the frame may write `key` at another priority (else the first value
     # written wins, and no priority needs keeping), and whether the frame's closing checks read where
     # `key` was found (`Record.sources`, `Record.empty`). Set per frame by `_state`; True is always safe.
@@ -171,7 +173,7 @@ def _step(f: CField, priority: int, pick: Pick, key: str, table: Mapping[str, st
         priority,
         convert,
         parse,
-        table if parse == PARSE_CODE else None,
+        dict(table) if parse == PARSE_CODE and table is not None else None,
     )
 
 

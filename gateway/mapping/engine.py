@@ -357,6 +357,7 @@ class Extraction:
 
 
 _new: Final = tuple.__new__
+_SEGMENT: Final = Segment  # a C static in a compiled build (the class itself is a module dict look-up)
 _parse_date: Final = parse_x12_date  # a C static in a compiled build, not a module dict look-up
 _UNSPLIT: Final = Segment("", ())  # a body segment not split yet
 
@@ -365,7 +366,7 @@ def _segment(text: str, separator: str, position: int, offset: int) -> Segment:
     """One body segment from the reader's text (as `SegmentList.segments` makes it)."""
     els = text.split(separator)
     # tuple.__new__: calling the NamedTuple class runs its Python-level __new__ (several times dearer)
-    return _new(Segment, (els[0], tuple(els[1:]), position, offset))
+    return _new(_SEGMENT, (els[0], tuple(els[1:]), position, offset))
 
 
 def _pairs(els: tuple[str, ...], start: int) -> list[tuple[str, int, str]]:

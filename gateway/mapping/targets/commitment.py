@@ -281,7 +281,12 @@ def _line(line: Record, number: str, header_status: canonical.CommitmentStatus |
         quantity: Decimal | None = _ZERO if schedule else None
     else:
         quantities = [s.quantity for s in kept if s.quantity is not None]
-        quantity = sum(quantities, _ZERO) if quantities else ordered_qty
+        # One split (the common case) keeps its own Decimal: the one the engine read, which the JSON
+        # writer has kept written (`json_lines.number`); a sum is a new Decimal each time.
+        if len(quantities) == 1:
+            quantity = quantities[0]
+        else:
+            quantity = sum(quantities, _ZERO) if quantities else ordered_qty
     if status is _ACCEPTED and (
         (quantity is not None and ordered_qty is not None and quantity != ordered_qty)
         or (price is not None and ordered_price is not None and price != ordered_price)
@@ -294,7 +299,7 @@ def _line(line: Record, number: str, header_status: canonical.CommitmentStatus |
         status,
         quantity,
         unit,
-        max(dates) if dates else None,
+        (dates[0] if len(dates) == 1 else max(dates)) if dates else None,
         price,
         line.text("buyer_item"),
         line.text("supplier_item"),
