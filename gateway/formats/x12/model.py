@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from itertools import count, repeat
-from typing import NamedTuple, overload
+from typing import Final, NamedTuple, overload
 
 from gateway.formats.issues import Issue
 from gateway.formats.x12.runs import Run, count_runs, split_runs
@@ -316,20 +316,35 @@ class WriterEnvelope:
     delimiters: Delimiters = field(default_factory=Delimiters)
 
 
-@lru_cache(maxsize=4096)  # a document repeats its few dates over and over; the values are immutable
+# The dates read, by their text (see `parse_x12_date`).
+_DATES: Final[dict[str, date]] = {}
+_DATES_KEPT: Final = 4096
+
+
 def parse_x12_date(value: str) -> date | None:
     """CCYYMMDD or YYMMDD to a date; None when empty or invalid (YY below 50 is 20YY)."""
+    # Kept by text: a document repeats its few dates over and over, and a date is immutable (a dict
+    # rather than lru_cache: a compiled build then calls this natively, where the cache's wrapper
+    # is a Python-level call).
+    kept = _DATES.get(value)
+    if kept is not None:
+        return kept
     if not value.isdigit():
         return None
     try:
         if len(value) == 8:
-            return date(int(value[:4]), int(value[4:6]), int(value[6:8]))
-        if len(value) == 6:
+            day = date(int(value[:4]), int(value[4:6]), int(value[6:8]))
+        elif len(value) == 6:
             yy = int(value[:2])
-            return date(2000 + yy if yy < 50 else 1900 + yy, int(value[2:4]), int(value[4:6]))
+            day = date(2000 + yy if yy < 50 else 1900 + yy, int(value[2:4]), int(value[4:6]))
+        else:
+            return None
     except ValueError:
         return None
-    return None
+    if len(_DATES) >= _DATES_KEPT:
+        _DATES.clear()
+    _DATES[value] = day
+    return day
 
 
 @lru_cache(maxsize=4096)  # a document repeats its few dates over and over; the values are immutable
