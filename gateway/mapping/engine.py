@@ -43,6 +43,12 @@ from gateway.mapping.spec import Role
 
 __all__ = ["Extraction", "Record"]
 
+# The classes the accessors test for, as C statics in a compiled build (an imported class is a
+# module dict look-up at every use).
+_DECIMAL: Final = Decimal
+_DATE: Final = date
+_DATETIME: Final = datetime
+
 
 @dataclass(slots=True, init=False)
 class Record:
@@ -80,7 +86,7 @@ class Record:
 
     def decimal(self, name: str) -> Decimal | None:
         v = self.values.get(name)
-        return v if isinstance(v, Decimal) else None
+        return v if isinstance(v, _DECIMAL) else None
 
     def integer(self, name: str) -> int | None:
         v = self.values.get(name)
@@ -88,11 +94,11 @@ class Record:
 
     def day(self, name: str) -> date | None:
         v = self.values.get(name)
-        return v if isinstance(v, date) and not isinstance(v, datetime) else None
+        return v if isinstance(v, _DATE) and not isinstance(v, _DATETIME) else None
 
     def moment(self, name: str) -> datetime | None:
         v = self.values.get(name)
-        return v if isinstance(v, datetime) else None
+        return v if isinstance(v, _DATETIME) else None
 
     def children(self, loop: str) -> list[Record]:
         return self.loops.get(loop, [])

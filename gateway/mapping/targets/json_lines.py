@@ -30,6 +30,9 @@ _NUMBERS: Final[dict[int, tuple[Decimal, str]]] = {}  # by id, checked by identi
 _TEXTS: Final[dict[str, str]] = {}  # strings as written, quotes included
 _KEPT: Final = 4096  # entries of each
 _encode: Final = encode_basestring
+_DATE: Final = date  # C statics in a compiled build, not module dict look-ups
+_DATETIME: Final = datetime
+_UTC: Final = UTC
 
 
 def quoted(value: str) -> str:
@@ -76,7 +79,7 @@ def day(value: date | None) -> str:
 
 def moment(value: date) -> str:
     """A date or a datetime as `to_json` writes it."""
-    if type(value) is not date and (not isinstance(value, datetime) or value.tzinfo is not UTC):
+    if type(value) is not _DATE and (not isinstance(value, _DATETIME) or value.tzinfo is not _UTC):
         return pydantic_core.to_json(value).decode()
     written = _MOMENTS.get(value)
     if written is None:
