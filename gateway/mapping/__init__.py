@@ -22,7 +22,7 @@ from gateway.mapping.changes import ChangeCode, LineChange, PurchaseOrderChange,
 from gateway.mapping.outbound import OutboundMap, Party, purchase_order_change_to_860, purchase_order_to_850
 from gateway.mapping.registry import CompiledMap, MapRegistry
 from gateway.mapping.spec import MapSpec, parse_pick
-from gateway.mapping.targets import DocumentFacts, Event, MapContext
+from gateway.mapping.targets import DocumentFacts, Event, MapContext, map_context
 from gateway.mapping.tree_maps import CompiledJson, CompiledTree, TreeMaps, apply_cxml, apply_tree
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
     "apply_cxml",
     "apply_tree",
     "apply_x12",
+    "map_context",
     "parse_pick",
     "purchase_order_change",
     "purchase_order_change_to_860",

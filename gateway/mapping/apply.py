@@ -6,7 +6,7 @@ Pure: the result depends only on the map, the set and the context (no clock, no 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 import pydantic_core
 
@@ -41,6 +41,10 @@ class JsonResult(NamedTuple):
     issues: tuple[Issue, ...]
 
 
+_new: Final = tuple.__new__
+_JSON_RESULT: Final = JsonResult
+
+
 def apply_x12_json(compiled: CompiledMap, ts: TransactionSet, ctx: MapContext) -> JsonResult:
     """`apply_x12` with the events as JSON lines, byte for byte their `model_dump_json()`.
 
@@ -66,7 +70,8 @@ def apply_x12_json(compiled: CompiledMap, ts: TransactionSet, ctx: MapContext) -
             texts = [pydantic_core.to_json(d).decode() for d in drafter(build)]
         else:
             texts = [e.model_dump_json() for e in BUILDERS[target](build)]
-    return JsonResult("".join([f"{t}\n" for t in texts]), len(texts), tuple(run.issues))
+    # tuple.__new__: calling the NamedTuple class runs its Python-level __new__ (several times dearer)
+    return _new(_JSON_RESULT, ("".join([f"{t}\n" for t in texts]), len(texts), tuple(run.issues)))
 
 
 def translate_x12(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 
 from pydantic import ValidationError
 
@@ -237,11 +237,19 @@ def facts_of(message: edifact.Message) -> DocumentFacts:
     if prepared is None and ic is not None:
         prepared = ic.prepared_at()
     ref = ic.control_reference if ic is not None else ""
-    return DocumentFacts(
-        prepared_at=prepared,
-        sequence=int(ref) if ref.isdigit() else 0,
-        source=f"edifact:{message.id.type}:{ref or '-'}:{message.reference}",
+    # tuple.__new__: calling the NamedTuple class runs its Python-level __new__ (one per message)
+    return _new(
+        _DOCUMENT_FACTS,
+        (
+            prepared,
+            int(ref) if ref.isdigit() else 0,
+            f"edifact:{message.id.type}:{ref or '-'}:{message.reference}",
+        ),
     )
+
+
+_new: Final = tuple.__new__
+_DOCUMENT_FACTS: Final = DocumentFacts
 
 
 class JsonResult(NamedTuple):
@@ -250,6 +258,9 @@ class JsonResult(NamedTuple):
     lines: str  # one event per line, exactly its `model_dump_json()`
     events: int  # how many lines
     issues: tuple[Issue, ...]
+
+
+_JSON_RESULT: Final = JsonResult
 
 
 def apply_edifact_json(compiled: CompiledEdifact, message: edifact.Message, ctx: MapContext) -> JsonResult:
@@ -263,7 +274,7 @@ def apply_edifact_json(compiled: CompiledEdifact, message: edifact.Message, ctx:
     else:
         texts = [e.model_dump_json() for e in TREE_BUILDERS[target](build)]
     dismantle(tree)
-    return JsonResult("".join([f"{t}\n" for t in texts]), len(texts), tuple(run.issues))
+    return _new(_JSON_RESULT, ("".join([f"{t}\n" for t in texts]), len(texts), tuple(run.issues)))
 
 
 def _extract(

@@ -10,7 +10,7 @@ is not mapped.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import BinaryIO, NamedTuple
+from typing import BinaryIO, Final, NamedTuple
 
 from gateway.errors import NoMapError
 from gateway.formats.edifact import model as edifact
@@ -18,7 +18,7 @@ from gateway.formats.edifact import reader as edifact_reader
 from gateway.formats.issues import Issue, Severity
 from gateway.kit import ids
 from gateway.mapping import Event as MappedEvent
-from gateway.mapping import MapContext, MapRegistry
+from gateway.mapping import MapRegistry, map_context
 from gateway.mapping.edifact_maps import apply_edifact, apply_edifact_json
 from gateway.partners.model import PartnerConfig
 from gateway.partners.registry import PartnerRegistry
@@ -86,6 +86,11 @@ class PendingMessage(NamedTuple):
     partner_id: str
 
 
+_new: Final = tuple.__new__
+_PENDING_MESSAGE: Final = PendingMessage
+_MESSAGE_OUTCOME: Final = MessageOutcome
+
+
 def read_edifact(
     source: bytes | BinaryIO,
     *,
@@ -105,7 +110,8 @@ def read_edifact(
         if isinstance(item, edifact.Message):
             if resolved is None:
                 resolved = partner_for(item.interchange, partners, partner_id)
-            yield PendingMessage(item, resolved[0], resolved[1])
+            # tuple.__new__: calling the NamedTuple class runs its Python-level __new__
+            yield _new(_PENDING_MESSAGE, (item, resolved[0], resolved[1]))
             continue
         if isinstance(item, edifact.InterchangeOpened):
             resolved = None
@@ -162,17 +168,23 @@ def map_message(
     if any(i.severity is Severity.ERROR for i in message.issues):
         # the envelope rejects the message: its content is not mapped
         return MessageOutcome(message, doc_id, config, partner_id, issues=message.issues)
-    ctx = MapContext(partner_id=partner_id, document_id=doc_id, file=file_name)
+    ctx = map_context(partner_id, doc_id, file_name)
     if as_json:
         written = apply_edifact_json(compiled, message, ctx)
-        return MessageOutcome(
-            message,
-            doc_id,
-            config,
-            partner_id,
-            issues=message.issues + written.issues,
-            map_issues=written.issues,
-            json_lines=written.lines,
+        # tuple.__new__ with every field in order (the NamedTuple's own __new__ runs as Python)
+        return _new(
+            _MESSAGE_OUTCOME,
+            (
+                message,
+                doc_id,
+                config,
+                partner_id,
+                (),
+                message.issues + written.issues,
+                None,
+                written.issues,
+                written.lines,
+            ),
         )
     result = apply_edifact(compiled, message, ctx)
     return MessageOutcome(

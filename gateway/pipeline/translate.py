@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import BinaryIO, NamedTuple
+from typing import BinaryIO, Final, NamedTuple
 
 from gateway.errors import NoMapError, UnknownFormatError
 from gateway.formats import detect
@@ -18,7 +18,7 @@ from gateway.formats.x12 import model as x12
 from gateway.formats.x12 import reader as x12_reader
 from gateway.kit import ids
 from gateway.mapping import Event as MappedEvent
-from gateway.mapping import MapContext, MapRegistry, apply_x12
+from gateway.mapping import MapRegistry, apply_x12, map_context
 from gateway.mapping.apply import apply_x12_json
 from gateway.mapping.registry import CompiledMap
 from gateway.partners.model import PartnerConfig
@@ -176,6 +176,10 @@ class PendingSet(NamedTuple):
     partner_id: str
 
 
+_new: Final = tuple.__new__
+_PENDING_SET: Final = PendingSet
+
+
 def read_x12(
     source: bytes | BinaryIO,
     *,
@@ -194,7 +198,8 @@ def read_x12(
         if isinstance(item, x12.TransactionSet):
             if resolved is None:
                 resolved = partner_for(item.interchange, group, partners, partner_id)
-            yield PendingSet(item, *resolved)
+            # tuple.__new__: calling the NamedTuple class runs its Python-level __new__
+            yield _new(_PENDING_SET, (item, resolved[0], resolved[1]))
             continue
         if isinstance(item, x12.InterchangeOpened):
             group, resolved = None, None
@@ -256,7 +261,7 @@ def map_set(
     if any(i.severity is Severity.ERROR for i in ts.issues):
         # The envelope already rejects this set: its content is not trusted enough to map.
         return SetOutcome(ts=ts, document_id=doc_id, partner=config, partner_id=partner_id, issues=ts.issues)
-    ctx = MapContext(partner_id=partner_id, document_id=doc_id, file=file_name)
+    ctx = map_context(partner_id, doc_id, file_name)
     if as_json:
         written = apply_x12_json(compiled, ts, ctx)
         return SetOutcome(
@@ -312,7 +317,7 @@ def map_set_json(
         return None, ts.issues, exc.detail
     if any(i.severity is Severity.ERROR for i in ts.issues):
         return None, ts.issues, None  # as `map_set`: the envelope already rejects this set
-    ctx = MapContext(partner_id=partner_id, document_id=document_id, file=file_name)
+    ctx = map_context(partner_id, document_id, file_name)
     written = apply_x12_json(compiled, ts, ctx)
     return written.lines, ts.issues + written.issues, None
 

@@ -276,7 +276,11 @@ class _Cut:
             piece = buf[s:e]
             if piece.startswith("ISA"):
                 return s
-            yield from self._control(env, piece, piece.split(el), off + s)
+            els = piece.split(el)
+            if env.interchange is not None:  # `_control`'s common case, without a generator per segment
+                yield from env.on_segment(els[0], els, off + s)
+            else:
+                yield from self._control(env, piece, els, off + s)
             a = e + step
         if a < end:
             body = env.body

@@ -12,7 +12,15 @@ from types import ModuleType
 
 from gateway.mapping.spec import MapSpec
 from gateway.mapping.targets import commitment, functional_ack, purchase_order, shipment, shipment_orders
-from gateway.mapping.targets.common import Build, DocumentFacts, Draft, Event, IssueSink, MapContext
+from gateway.mapping.targets.common import (
+    Build,
+    DocumentFacts,
+    Draft,
+    Event,
+    IssueSink,
+    MapContext,
+    map_context,
+)
 
 TARGETS: Mapping[str, ModuleType] = {
     "commitment": commitment,
@@ -87,4 +95,5 @@ __all__ = [
     "MapContext",
     "check_fit",
     "check_target",
+    "map_context",
 ]
