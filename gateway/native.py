@@ -64,6 +64,7 @@ MODULES: tuple[str, ...] = (
     "gateway.mapping.edifact_paths",
     "gateway.mapping.edifact_maps",
     "gateway.pipeline.edifact_translate",
+    "gateway.pipeline.shared_read",
 )
 
 

@@ -25,21 +25,24 @@ import sys
 import tempfile
 import warnings
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO, NamedTuple, TextIO
 
 from gateway.errors import FormatError, GatewayError
 from gateway.formats import detect
-from gateway.formats.edifact import model as edifact
-from gateway.formats.issues import Issue, Severity
-from gateway.formats.x12 import model as x12
-from gateway.kit import ids
 from gateway.mapping import MapRegistry
-from gateway.partners.model import PartnerConfig
 from gateway.partners.registry import PartnerRegistry
-from gateway.pipeline import edifact_translate
 from gateway.pipeline import translate as pipeline
+from gateway.pipeline.shared_read import (
+    Rendered,
+    Share,
+    SharedFile,
+    chunks,
+    describe_failure,
+    render_note,
+    render_outcome,
+)
 
 EXIT_OK, EXIT_REJECTED, EXIT_UNREADABLE = 0, 1, 2
 PARALLEL_BYTES = 2_000_000  # smaller files are not worth starting workers for
@@ -48,11 +51,6 @@ IN_FLIGHT_PER_JOB = 4  # chunks a process may have rendered ahead of its turn to
 # Bytes each process sharing the reading of an EDIFACT file reads at a time: less than a process
 # alone reads (the buffers are held once per process).
 SHARED_READ_BYTES = 1 << 18
-_UNITS = {"x12": "set", "edifact": "message"}  # what one document is called, per format
-
-# What one batch gives back: JSON lines, stderr lines, whether a set was rejected, and the line of
-# the error that stopped the file (None when none did).
-Rendered = tuple[str, str, bool, str | None]
 
 
 def file_sha256(path: Path) -> str:
@@ -61,42 +59,6 @@ def file_sha256(path: Path) -> str:
         for block in iter(lambda: fp.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def describe_issue(issue: Issue) -> str:
-    return f"{issue.severity}: {issue.code}: {issue.location.describe()}: {issue.message}"
-
-
-def describe_failure(exc: FormatError | OSError | GatewayError, name: str) -> str:
-    """The one line that says why a file could not be translated (further)."""
-    if isinstance(exc, FormatError):
-        return exc.describe() + "\n"
-    if isinstance(exc, OSError):
-        return f"{type(exc).__name__}: {name}: {exc.strerror or exc}\n"
-    return f"{type(exc).__name__}: {name}: {exc.detail}\n"
-
-
-def skip_line(name: str, unit: str, control: str, doc_type: str, why: str) -> str:
-    """The stderr line of a document that has no map."""
-    return f"skipped: {name} {unit} {control} ({doc_type}): {why}\n"
-
-
-def render_outcome(item: pipeline.DocumentOutcome, name: str) -> tuple[str, str]:
-    """The JSON lines and the stderr lines of one document."""
-    lines = []
-    if item.skipped is not None:
-        unit = _UNITS.get(item.format, "document")
-        lines.append(skip_line(name, unit, item.control_number, item.doc_type, item.skipped))
-    lines += [describe_issue(issue) + "\n" for issue in item.issues]
-    if item.json_lines is not None:
-        return item.json_lines, "".join(lines)
-    return "".join([f"{event.model_dump_json()}\n" for event in item.events]), "".join(lines)
-
-
-def render_note(issues: Sequence[Issue]) -> tuple[str, bool]:
-    """The stderr lines of envelope-level issues and whether one is an error."""
-    text = "".join(describe_issue(issue) + "\n" for issue in issues)
-    return text, any(issue.severity is Severity.ERROR for issue in issues)
 
 
 def translate_files(
@@ -126,7 +88,7 @@ def translate_files(
                     else None
                 )
                 if fmt is detect.Format.X12 or fmt is detect.Format.EDIFACT:
-                    shared = _File(fmt, name, sha, maps, partners, partner_id)
+                    shared = SharedFile(fmt, name, sha, maps, partners, partner_id)
                     found = _shared(shared, workers, out, err)
                 else:
                     ctx = pipeline.TranslateContext(
@@ -173,19 +135,6 @@ def _serial(fp: BinaryIO, ctx: pipeline.TranslateContext, out: TextIO, err: Text
     return status
 
 
-def _render_set(
-    ts: x12.TransactionSet, config: PartnerConfig | None, pid: str, maps: MapRegistry, sha: str, name: str
-) -> tuple[str, str, bool]:
-    """A set's JSON lines, its stderr lines (as `render_outcome` renders its outcome) and whether it
-    was rejected."""
-    text, issues, skipped = pipeline.map_set_json(
-        ts, config, pid, maps, document_id=ids.document_id(sha, ts.ordinal), file_name=name
-    )
-    lines = [] if skipped is None else [skip_line(name, "set", ts.control_number, ts.set_id, skipped)]
-    lines += [describe_issue(issue) + "\n" for issue in issues]
-    return text or "", "".join(lines), any(i.severity is Severity.ERROR for i in issues)
-
-
 # -- shared reading ------------------------------------------------------------------------------------
 #
 # Handing documents to workers costs this process more than reading them (EDIFACT messages must be
@@ -203,115 +152,9 @@ def _render_set(
 # `IN_FLIGHT_PER_JOB` chunks ahead of its turn. Output that is no file (an io.StringIO) is collected
 # in temporary files and copied. An error that ends the file (a format error, a mapping error) ends
 # the chunk it falls in: that chunk's process writes what came before it and the error's line, and
-# nothing after it is written.
-
-# What one document or envelope note of a file gives: its size in segments (0 for a note, which
-# never ends a chunk) and how to render it (called only by the process whose chunk it is).
-_Unit = tuple[int, Callable[[], tuple[str, str, bool]]]
-
-
-class _File(NamedTuple):
-    """What every process sharing the reading of one file needs to know of it."""
-
-    fmt: detect.Format
-    path: str
-    sha: str
-    maps: MapRegistry
-    partners: PartnerRegistry | None
-    partner_id: str | None
-
-
-class _Share:
-    """Which chunk is being read and whether it is this process's (the readers' `skip` asks)."""
-
-    def __init__(self, mine: bool) -> None:
-        self.mine = mine
-        self.chunk = 0  # the chunk being read
-
-
-def _edifact_units(fp: BinaryIO, f: _File, share: _Share) -> Iterator[_Unit]:
-    for item in edifact_translate.read_edifact(
-        fp,
-        partners=f.partners,
-        partner_id=f.partner_id,
-        file_name=f.path,
-        skip=lambda: not share.mine,
-        chunk_size=SHARED_READ_BYTES,
-    ):
-        if isinstance(item, edifact_translate.PendingMessage):
-
-            def message(item: edifact_translate.PendingMessage = item) -> tuple[str, str, bool]:
-                mapped = edifact_translate.map_message(
-                    item.message,
-                    item.partner,
-                    item.partner_id,
-                    f.maps,
-                    content_sha256=f.sha,
-                    file_name=f.path,
-                    as_json=True,
-                )
-                outcome = mapped.outcome()
-                return (*render_outcome(outcome, f.path), outcome.rejected)
-
-            yield len(item.message.segments), message
-        elif isinstance(item, edifact.GroupClosed | edifact.InterchangeClosed) and item.issues:
-            yield 0, _note(item.issues)  # as `edifact_translate.edifact_documents` notes them
-
-
-def _x12_units(fp: BinaryIO, f: _File, share: _Share) -> Iterator[_Unit]:
-    for item in pipeline.read_x12(fp, partners=f.partners, partner_id=f.partner_id, file_name=f.path):
-        if isinstance(item, pipeline.PendingSet):
-
-            def transaction_set(item: pipeline.PendingSet = item) -> tuple[str, str, bool]:
-                return _render_set(item.ts, item.partner, item.partner_id, f.maps, f.sha, f.path)
-
-            yield len(item.ts.segments), transaction_set
-        elif isinstance(item, x12.GroupClosed | x12.InterchangeClosed) and item.issues:
-            yield 0, _note(item.issues)  # as `pipeline.x12_documents` notes them
-
-
-def _note(issues: Sequence[Issue]) -> Callable[[], tuple[str, str, bool]]:
-    def note() -> tuple[str, str, bool]:
-        lines, bad = render_note(issues)
-        return "", lines, bad
-
-    return note
-
-
-_UNITS_OF = {detect.Format.X12: _x12_units, detect.Format.EDIFACT: _edifact_units}
-
-
-def _chunks(f: _File, k: int, n: int, share: _Share) -> Iterator[tuple[int, Rendered]]:
-    """Process k of n: read the whole file; each chunk that is k's, mapped and rendered, with its
-    number. The last one is the file's last chunk, or the one an error ended (with its line); then
-    `share.chunk` is its number, whichever process's it is."""
-    chunk = size = 0
-    events: list[str] = []
-    lines: list[str] = []
-    rejected = False
-    try:
-        with open(f.path, "rb") as fp:
-            for units, render in _UNITS_OF[f.fmt](fp, f, share):
-                if share.mine:
-                    text, issue_lines, bad = render()
-                    events.append(text)
-                    lines.append(issue_lines)
-                    rejected = rejected or bad
-                size += units
-                if size >= BATCH_SEGMENTS:
-                    if share.mine:
-                        yield chunk, ("".join(events), "".join(lines), rejected, None)
-                        events, lines, rejected = [], [], False
-                    chunk, size = chunk + 1, 0
-                    share.mine = chunk % n == k
-                    share.chunk = chunk
-    except (FormatError, OSError, GatewayError) as exc:
-        if share.mine:
-            yield chunk, ("".join(events), "".join(lines), rejected, describe_failure(exc, f.path))
-        return
-    if share.mine:
-        yield chunk, ("".join(events), "".join(lines), rejected, None)
-
+# nothing after it is written. The reading, mapping and rendering of a process's chunks, which runs
+# once per document, is `gateway.pipeline.shared_read.chunks` (compiled in a native build); the
+# processes, the ring and the writing are here.
 
 # The turn to write goes round the processes as a one-byte token through a ring of pipes (chunk c
 # is process c % n's, so each process hands it to the next): it carries the exit status so far, and
@@ -402,7 +245,7 @@ def _write_all(fd: int, text: str, encoding: str, errors: str) -> None:
 
 
 def _take_turns(
-    f: _File,
+    f: SharedFile,
     k: int,
     ring: _Ring,
     to: _Targets,
@@ -411,7 +254,7 @@ def _take_turns(
     """Process k of the ring: map and render its chunks, and write each when its turn comes, at most
     `IN_FLIGHT_PER_JOB` rendered ahead. Returns the file's exit status (known for sure in process 0)."""
     n = ring.n
-    share = _Share(k == 0)
+    share = Share(k == 0)
     pending: deque[Rendered] = deque()
     status = EXIT_OK
 
@@ -440,11 +283,15 @@ def _take_turns(
             raise _stopped(watch)
         return True
 
-    for _, rendered in _chunks(f, k, n, share):
-        pending.append(rendered)
-        while pending and (len(pending) > IN_FLIGHT_PER_JOB or ring.ready(k)):
-            if not turn():
-                return status
+    # closing: a compiled generator left unfinished (the file ended elsewhere, a worker died) is not
+    # finalized when it is dropped, so the file it reads would stay open until collected.
+    read = chunks(f, k, n, share, batch=BATCH_SEGMENTS, read_bytes=SHARED_READ_BYTES)
+    with contextlib.closing(read):
+        for _, rendered in read:
+            pending.append(rendered)
+            while pending and (len(pending) > IN_FLIGHT_PER_JOB or ring.ready(k)):
+                if not turn():
+                    return status
     while pending:
         if not turn():
             return status
@@ -458,7 +305,7 @@ def _take_turns(
     return status
 
 
-def _share_worker(f: _File, k: int, ring: _Ring, to: _Targets) -> None:
+def _share_worker(f: SharedFile, k: int, ring: _Ring, to: _Targets) -> None:
     """A forked worker: its chunks, each written in its turn."""
     ring.keep(k)
     try:
@@ -469,7 +316,7 @@ def _share_worker(f: _File, k: int, ring: _Ring, to: _Targets) -> None:
         ring.give(0, EXIT_UNREADABLE | _STOP)
 
 
-def _shared(f: _File, jobs: int, out: TextIO, err: TextIO) -> int:
+def _shared(f: SharedFile, jobs: int, out: TextIO, err: TextIO) -> int:
     """Translate one X12 or EDIFACT file with this process and `jobs - 1` workers sharing the reading."""
     to = _targets(out, err)
     if to is None:  # not files (an io.StringIO): through temporary ones
