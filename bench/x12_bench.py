@@ -469,6 +469,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--workdir", type=Path, default=None, help="where to write the generated files")
     args = parser.parse_args(argv)
+    if args.workdir is not None:
+        args.workdir.mkdir(parents=True, exist_ok=True)  # a directory to be, as the option's help says
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         report = run(args.size_mb, args.big_mb or None, Path(tmp), repeat=args.repeat)
     if args.json:
