@@ -270,7 +270,33 @@ def _line(line: Record, number: str, header_status: canonical.CommitmentStatus |
     price = line.decimal("quote_price") or ordered_price
     acks = line.children("ack")
     schedule = [s for a in acks if (s := _split(a)) is not None]
-    kept = [s for s in schedule if not _rejects(s.action)]
+    # One pass over the splits that are not rejections: how many carry a quantity, the first one and
+    # the sum (only from a second one on: a line with one split keeps that split's Decimal, the one
+    # the engine read, which the JSON writer has kept written; a sum is a new Decimal), the latest
+    # date (the first of equal ones, as max) and the first unit.
+    counted = 0
+    first: Decimal | None = None
+    total = _ZERO
+    latest: date | None = None
+    unit: str | None = None
+    for s in schedule:
+        if _rejects(s.action):
+            continue
+        q = s.quantity
+        if q is not None:
+            counted += 1
+            if counted == 1:
+                first = q
+            elif counted == 2:
+                assert first is not None
+                total = _ZERO + first + q  # as sum(quantities, _ZERO) adds them
+            else:
+                total = total + q
+        d = s.date
+        if d is not None and (latest is None or d > latest):
+            latest = d
+        if unit is None and s.unit:
+            unit = s.unit
     if schedule:
         status = _derive(schedule)
     elif acks:  # ACKs whose codes we could not read (reported): nothing is known yet
@@ -279,27 +305,21 @@ def _line(line: Record, number: str, header_status: canonical.CommitmentStatus |
         status = header_status or _PENDING
     if status is _REJECTED:
         quantity: Decimal | None = _ZERO if schedule else None
+    elif counted == 1:
+        quantity = first
     else:
-        quantities = [s.quantity for s in kept if s.quantity is not None]
-        # One split (the common case) keeps its own Decimal: the one the engine read, which the JSON
-        # writer has kept written (`json_lines.number`); a sum is a new Decimal each time.
-        if len(quantities) == 1:
-            quantity = quantities[0]
-        else:
-            quantity = sum(quantities, _ZERO) if quantities else ordered_qty
+        quantity = total if counted else ordered_qty
     if status is _ACCEPTED and (
         (quantity is not None and ordered_qty is not None and quantity != ordered_qty)
         or (price is not None and ordered_price is not None and price != ordered_price)
     ):
         status = _WITH_CHANGES
-    dates = [s.date for s in kept if s.date is not None]
-    unit = next((s.unit for s in kept if s.unit), None) or line.text("unit")
     return _Line(
         number,
         status,
         quantity,
-        unit,
-        (dates[0] if len(dates) == 1 else max(dates)) if dates else None,
+        unit or line.text("unit"),
+        latest,
         price,
         line.text("buyer_item"),
         line.text("supplier_item"),
