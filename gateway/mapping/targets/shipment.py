@@ -303,8 +303,7 @@ _TOP: Final = _Link(None, None, _NO_CHAIN, 0)
 
 
 def _line(b: Build, node: Record, above: _Chain, last_order: Record | None) -> Line | None:
-    text = node.text
-    po_number = text("po_number")
+    po_number = node.text("po_number")
     if po_number is None:
         po_number = above.po_number
     if po_number is None and not above.has_order:
@@ -316,22 +315,27 @@ def _line(b: Build, node: Record, above: _Chain, last_order: Record | None) -> L
             element=2,
         )
         po_number = last_order.text("po_number") if last_order is not None else None
-    quantity, unit = node.decimal("quantity"), text("unit")
+    quantity, unit = node.decimal("quantity"), node.text("unit")
     if po_number is None or quantity is None or unit is None:
         b.fail(node, "item HL without a PO number, quantity or unit: line skipped")
         return None
     return Line(
         po_number,
-        text("line_number"),
-        text("buyer_item"),
-        text("supplier_item"),
-        text("upc"),
+        node.text("line_number"),
+        node.text("buyer_item"),
+        node.text("supplier_item"),
+        node.text("upc"),
         quantity,
         unit,
-        text("lot"),
-        tuple(dict.fromkeys(node.texts("serials"))),
+        node.text("lot"),
+        unique_serials(node.texts("serials")),
         above.sscc,
     )
+
+
+def unique_serials(serials: list[str]) -> tuple[str, ...]:
+    """The serial numbers once each, in order (most lines carry none: nothing to call)."""
+    return tuple(dict.fromkeys(serials)) if serials else ()
 
 
 def _summary(chain: list[Record]) -> _Chain:

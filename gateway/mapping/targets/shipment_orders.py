@@ -29,6 +29,7 @@ from gateway.mapping.targets.shipment import (
     line_json,
     shipment_draft,
     shipment_json,
+    unique_serials,
 )
 
 TABLES = {"purpose": frozenset(canonical.ShipmentPurpose)}
@@ -159,6 +160,6 @@ def _line(b: Build, item: Record, po_number: str | None) -> Line | None:
         quantity,
         unit,
         item.text("lot"),
-        tuple(dict.fromkeys(item.texts("serials"))),
+        unique_serials(item.texts("serials")),
         item.text("sscc"),
     )
