@@ -145,6 +145,16 @@ def _waiting(
         offset += _PAGE
 
 
+# What answers a purchase order, by how the partner's orders go out (`PartnerConfig.outbound_format`):
+# the document a no_po_ack case says is missing, alone and as the case's expectation says it.
+PO_ANSWERS: dict[str, tuple[str, str]] = {
+    "x12": ("855", "an 855"),
+    "edifact": ("ORDRSP", "an ORDRSP"),
+    "cxml": ("ConfirmationRequest", "a ConfirmationRequest"),
+    "none": ("commitment", "a commitment"),  # orders read from the API, answered there or by the portal
+}
+
+
 def _purchase_orders(
     session: Session, partner: PartnerConfig, now: dt.datetime
 ) -> tuple[list[canonical.ExceptionCase], list[tuple[ExceptionType, str]]]:
@@ -153,6 +163,7 @@ def _purchase_orders(
     found: list[canonical.ExceptionCase] = []
     settled: list[tuple[ExceptionType, str]] = []
     po_ack_hours, grace = partner.sla.po_ack_hours, partner.sla.ship_grace_days
+    answer, an_answer = PO_ANSWERS[partner.outbound_format]
     offset = 0
     while True:
         page = orders.list(partner_id=partner.id, with_lines=True, limit=_PAGE, offset=offset)
@@ -172,12 +183,12 @@ def _purchase_orders(
                         partner_id=partner.id,
                         subject=subject,
                         message=(
-                            f"no acknowledgement (855) of PO {po.po_number} "
+                            f"no acknowledgement ({answer}) of PO {po.po_number} "
                             f"{po_ack_hours} hours after it was sent"
                         ),
                         now=now,
                         po_number=po.po_number,
-                        expected=f"an 855 within {po_ack_hours} hours",
+                        expected=f"{an_answer} within {po_ack_hours} hours",
                         actual=f"none since {po.sent_at.isoformat()}",
                     )
                 )

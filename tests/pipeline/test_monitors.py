@@ -111,6 +111,21 @@ def test_a_missing_contrl_for_our_orders_opens_a_case_that_the_contrl_closes(run
     assert not [o for o in run_monitors(rt).opened if "rheinwerk" in o]
 
 
+def test_a_missing_acknowledgement_names_the_document_the_partner_answers_with(runtime: Runtime) -> None:
+    rt = runtime
+    import_orders(rt, send=True)
+    advance(rt, hours=73)  # past acme's 24 hours and rheinwerk-bearings' 72
+    run_monitors(rt)
+    with session_scope(rt.sessionmaker) as session:
+        rows = ExceptionRepository(session).list(status=ACTIVE, type=ExceptionType.NO_PO_ACK, limit=1000)
+        by_partner = {row.partner_id: row for row in rows}
+    acme, rheinwerk = by_partner["acme-fasteners"], by_partner["rheinwerk-bearings"]
+    assert acme.message.startswith("no acknowledgement (855) of PO ")
+    assert acme.expected == "an 855 within 24 hours"
+    assert rheinwerk.message.startswith("no acknowledgement (ORDRSP) of PO ")  # it orders by EDIFACT
+    assert rheinwerk.expected == "an ORDRSP within 72 hours"
+
+
 def test_a_line_not_shipped_by_its_committed_date_plus_grace_is_overdue_until_shipped(
     runtime: Runtime,
 ) -> None:
