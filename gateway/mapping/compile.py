@@ -55,6 +55,8 @@ class Step(NamedTuple):
     # `key` was found (`Record.sources`, `Record.empty`). Set per frame by `_state`; True is always safe.
     ranked: bool = True
     track: bool = True
+    # The index of `key` in the records of the frame (`State.names`). Set per frame by `_state`.
+    slot: int = 0
 
 
 # Final: a compiled build inlines them (a plain module name is a dict look-up per use).
@@ -97,6 +99,10 @@ class State:
     default: Action  # any other tag
     start: tuple[Step, ...]  # the steps for the loop's own start segment
     closing: tuple[CField, ...]  # fields to combine (datetime) or check (required) when it closes
+    # Every key a step of the frame writes and every closing field, by its index in the frame's
+    # records (`engine.Record.slots`); whether a step of the frame is ranked (records keep ranks).
+    names: dict[str, int]
+    ranked: bool
 
 
 @dataclass(slots=True)
@@ -132,6 +138,7 @@ def compile_spec(spec: MapSpec) -> Program:
     scope = _scope(spec.fields, spec.loops, spec.code_tables)
     root = _state(None, (scope,))
     keys = _Keys((scope,), root.closing)
+    assert keys.slots == root.names  # built as `_state` built the root's: the same slots
     envelope = tuple((tag, keys.steps(tag)) for tag in _ENVELOPE if tag in scope.steps)
     return Program(root, envelope)
 
@@ -232,7 +239,7 @@ def _state(loop: CLoop | None, scopes: tuple[CScope, ...]) -> State:
     # (and to the set level), and closes a loop that lists its `segments`.
     default = _IGNORE if loop is None or loop.members is None else _CLOSE
     start = keys.steps(loop.start) if loop is not None else ()
-    return State(loop, scopes, actions, default, start, closing)
+    return State(loop, scopes, actions, default, start, closing, keys.slots, bool(keys.ranked))
 
 
 class _Keys:
@@ -253,10 +260,15 @@ class _Keys:
                         self.ranked.add(step.key)
         self.ranked.update(k for k, w in writers.items() if len(w) > 1)
         self.tracked = {f.name for f in closing}
+        self.slots = {
+            key: i for i, key in enumerate([*writers, *(f.name for f in closing if f.name not in writers)])
+        }
 
     def steps(self, tag: str) -> tuple[Step, ...]:
         return tuple(
-            step._replace(ranked=step.key in self.ranked, track=step.key in self.tracked)
+            step._replace(
+                ranked=step.key in self.ranked, track=step.key in self.tracked, slot=self.slots[step.key]
+            )
             for scope in self.scopes
             for step in scope.steps.get(tag, ())
         )

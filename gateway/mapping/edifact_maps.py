@@ -171,7 +171,7 @@ class EdifactRun(TreeRun):
                         empty = made.children[c - 1] if made and c else made or seg
                     continue
                 if convert is None:
-                    rec.values[f.name] = raw
+                    rec.put(f.name, raw)
                     return None
                 self._at = (e or None, c or None)  # for an issue the converter reports on this value
                 try:
@@ -179,7 +179,7 @@ class EdifactRun(TreeRun):
                 finally:
                     self._at = None
                 if value is not None:
-                    rec.values[f.name] = value
+                    rec.put(f.name, value)
                     return None
                 rejected = True  # and reported by the converter
         return empty, rejected

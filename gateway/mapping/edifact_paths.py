@@ -246,4 +246,5 @@ def _scope(scope: TScope) -> TScope:
     return TScope(
         fields=tuple(_field(f) for f in scope.fields),
         loops=tuple(replace(loop, each=fast(loop.each), scope=_scope(loop.scope)) for loop in scope.loops),
+        names=scope.names,
     )

@@ -50,54 +50,99 @@ _DATE: Final = date
 _DATETIME: Final = datetime
 
 
+_NO_RANK: Final = 1 << 30  # `Record.ranks` of a slot no value was written to (any priority beats it)
+_NO_RANKS: Final[list[int]] = []  # the ranks of a frame none of whose keys is ranked (never indexed)
+
+
 @dataclass(slots=True, init=False)
 class Record:
     """What one scope (the set header, a loop instance, an HL node; in tree documents, the node a
-    loop iterates) yielded. The tree engine (`tree_engine.py`) fills `start`, `values` and `loops`."""
+    loop iterates) yielded. The tree engine (`tree_engine.py`) fills `start`, the slots and `loops`.
+
+    Values are positional: `names` (the frame kind's, shared by its records and never changed) gives
+    each key the engine may write its index in `slots` (None: no value). A value is then stored and
+    tested by index, not by hashing its name into a dict of the record's own (which also grew as
+    the values came in). `ranks` holds the priority of the pick that wrote each ranked slot."""
 
     start: Anchor | None
     level: str  # HL03 for hierarchy nodes
     role: Role | None
-    values: dict[str, Value]
+    names: dict[str, int]
+    slots: list[Value | None]
+    ranks: list[int]
     sources: dict[str, tuple[Segment, int]]
-    priority: dict[str, int]
     empty: dict[str, tuple[Segment, int]]
     loops: dict[str, list[Record]]
 
-    def __init__(self, start: Anchor | None = None, level: str = "", role: Role | None = None) -> None:
+    def __init__(
+        self,
+        start: Anchor | None = None,
+        names: dict[str, int] | None = None,
+        ranked: bool = False,
+    ) -> None:
         # Written out (not generated): one is made per loop instance, and a compiled build makes a
         # handwritten __init__ native.
         self.start = start
-        self.level = level
-        self.role = role
-        self.values = {}
+        self.level = ""
+        self.role = None
+        if names is None:
+            names = {}
+        self.names = names
+        size = len(names)
+        self.slots = [None] * size
+        self.ranks = [_NO_RANK] * size if ranked else _NO_RANKS
         self.sources = {}
-        self.priority = {}
         self.empty = {}
         self.loops = {}
 
+    @property
+    def values(self) -> dict[str, Value]:
+        """The values found, by name (a new dict; for reading, not for writing)."""
+        slots = self.slots
+        return {name: v for name, i in self.names.items() if (v := slots[i]) is not None}
+
+    def get(self, name: str) -> Value | None:
+        i = self.names.get(name)
+        return None if i is None else self.slots[i]
+
+    def put(self, name: str, value: Value) -> None:
+        """Store the value of `name`, one of the frame's names."""
+        self.slots[self.names[name]] = value
+
     def text(self, name: str) -> str | None:
-        v = self.values.get(name)
+        i = self.names.get(name)
+        if i is None:
+            return None
+        v = self.slots[i]
         return v if isinstance(v, str) else None
 
     def texts(self, name: str) -> list[str]:
-        v = self.values.get(name)
+        i = self.names.get(name)
+        if i is None:
+            return []
+        v = self.slots[i]
         return v if isinstance(v, list) else []
 
     def decimal(self, name: str) -> Decimal | None:
-        v = self.values.get(name)
+        i = self.names.get(name)
+        if i is None:
+            return None
+        v = self.slots[i]
         return v if isinstance(v, _DECIMAL) else None
 
     def integer(self, name: str) -> int | None:
-        v = self.values.get(name)
+        v = self.get(name)
         return v if isinstance(v, int) and not isinstance(v, bool) else None
 
     def day(self, name: str) -> date | None:
-        v = self.values.get(name)
+        i = self.names.get(name)
+        if i is None:
+            return None
+        v = self.slots[i]
         return v if isinstance(v, _DATE) and not isinstance(v, _DATETIME) else None
 
     def moment(self, name: str) -> datetime | None:
-        v = self.values.get(name)
+        v = self.get(name)
         return v if isinstance(v, _DATETIME) else None
 
     def children(self, loop: str) -> list[Record]:
@@ -142,10 +187,10 @@ class Extraction:
         return f"{seg.tag}{element:02d}" if isinstance(seg, Segment) else seg.path
 
     def run(self, program: Program) -> Record:
-        rec = Record()
+        state = program.root
+        rec = Record(None, state.names, state.ranked)
         for seg, steps in _envelope(self.ts, program.envelope):
             self._capture(steps, rec, seg)  # a native call in a compiled build (a bound method is not)
-        state = program.root
         actions, default = state.actions, state.default
         stack: list[tuple[State, Record]] = []
         cur = rec
@@ -198,22 +243,19 @@ class Extraction:
         return rec
 
     def _open(self, loop: CLoop, seg: Segment, parent: Record) -> tuple[State, Record]:
-        rec = Record(start=seg)
-        siblings = parent.loops.get(loop.name)
-        if siblings is None:
-            parent.loops[loop.name] = [rec]
-        else:
-            siblings.append(rec)
         state = loop.plain
         assert state is not None
-        if loop.levels is not None:
+        if loop.levels is None:
+            rec = Record(seg, state.names, state.ranked)
+        else:
             els = seg[1]
-            rec.level = level = els[2].strip() if len(els) > 2 else ""
+            level = els[2].strip() if len(els) > 2 else ""
             found = loop.level_states.get(level)
+            role: Role | None = None
             if found is not None:
-                rec.role, state = found
+                role, state = found
             elif level in loop.allow:
-                rec.role = "other"
+                role = "other"
             else:
                 self.issue(
                     IssueCode.HIERARCHY_INVALID,
@@ -223,28 +265,40 @@ class Extraction:
                     element=3,
                     bad_value=level,
                 )
+            rec = Record(seg, state.names, state.ranked)
+            rec.level = level
+            rec.role = role
+        siblings = parent.loops.get(loop.name)
+        if siblings is None:
+            parent.loops[loop.name] = [rec]
+        else:
+            siblings.append(rec)
         if state.start:
             self._capture(state.start, rec, seg)
         return state, rec
 
     def _close(self, state: State, rec: Record) -> None:
-        values = rec.values
+        slots, names = rec.slots, state.names
         for f in state.closing:
-            if f.conversion == "datetime" and f.name in values:
-                self._combine(f, rec)
-            if f.required and not values.get(f.name):
+            i = names[f.name]
+            if f.conversion == "datetime" and slots[i] is not None:
+                self._combine(f, rec, i)
+            if f.required and not slots[i]:
                 self._missing(f, rec)
 
-    def _combine(self, f: CField, rec: Record) -> None:
-        raw = rec.values[f.name]
-        t = rec.values.pop(f.name + TIME_SUFFIX, "")
+    def _combine(self, f: CField, rec: Record, i: int) -> None:
+        slots = rec.slots
+        raw = slots[i]
+        t: Value | None = ""
+        at = rec.names.get(f.name + TIME_SUFFIX)
+        if at is not None:
+            t = slots[at]
+            slots[at] = None
+            if t is None:
+                t = ""
         assert isinstance(raw, str)
         assert isinstance(t, str)
-        value = combine_datetime(self, f.name, f.severity, raw, t, rec.sources[f.name])
-        if value is None:
-            del rec.values[f.name]
-        else:
-            rec.values[f.name] = value
+        slots[i] = combine_datetime(self, f.name, f.severity, raw, t, rec.sources[f.name])
 
     def _missing(self, f: CField, rec: Record) -> None:
         if f.name in rec.empty:
@@ -272,16 +326,30 @@ class Extraction:
     def _capture(self, steps: tuple[Step, ...], rec: Record, seg: Segment) -> None:
         els = seg[1]
         n = len(els)
-        values, priority, sources = rec.values, rec.priority, rec.sources
+        slots, ranks, sources = rec.slots, rec.ranks, rec.sources
         pairs: list[tuple[str, int, str]] = []
         pairs_from = 0  # the element `pairs` was read from (0: not read yet)
-        for plain, where, el, comp, codes, key, many, prio, convert, parse, table, ranked, track in steps:
+        for (
+            plain,
+            where,
+            el,
+            comp,
+            codes,
+            key,
+            many,
+            prio,
+            convert,
+            parse,
+            table,
+            ranked,
+            track,
+            slot,
+        ) in steps:
             if plain:  # the common case, kept short: a whole element, no condition, one value
                 if ranked:
-                    held = priority.get(key)
-                    if held is not None and held <= prio:
+                    if ranks[slot] <= prio:
                         continue
-                elif key in values:  # the only priority is 0: the first value written wins
+                elif slots[slot] is not None:  # the only priority is 0: the first value written wins
                     continue
                 raw = els[el - 1].strip() if el <= n else ""
                 if not raw:
@@ -299,10 +367,9 @@ class Extraction:
                         continue
                 if not many:
                     if ranked:
-                        held = priority.get(key)
-                        if held is not None and held <= prio:
+                        if ranks[slot] <= prio:
                             continue
-                    elif key in values:
+                    elif slots[slot] is not None:
                         continue
                 if codes is not None:
                     if pairs_from != el:
@@ -333,7 +400,9 @@ class Extraction:
                     if many:
                         raws = [raw]
                 if many:
-                    bucket = values.setdefault(key, [])
+                    bucket = slots[slot]
+                    if bucket is None:
+                        slots[slot] = bucket = []
                     assert isinstance(bucket, list)
                     bucket.extend(raws)
                     if track:
@@ -357,9 +426,9 @@ class Extraction:
             if track:
                 sources[key] = (seg, el)
             if value is not None:
-                values[key] = value
+                slots[slot] = value
                 if ranked:
-                    priority[key] = prio
+                    ranks[slot] = prio
 
 
 _new: Final = tuple.__new__

@@ -38,6 +38,7 @@ class TField:
 class TScope:
     fields: tuple[TField, ...]
     loops: tuple[TLoop, ...]
+    names: dict[str, int]  # the slot of each field in the scope's records (`engine.Record`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +101,7 @@ def _scope(
             TLoop(name, parse_path(loop.each), _scope(loop.fields, loop.loops, tables, dates))
             for name, loop in loops.items()
         ),
+        names={name: i for i, name in enumerate(fields)},
     )
 
 
@@ -136,7 +138,7 @@ class TreeRun:
         return seg.path if isinstance(seg, Node) else f"{seg.tag}{element:02d}"
 
     def run(self, program: TreeProgram, document: Node) -> Record:
-        rec = Record(start=document)
+        rec = Record(document, program.scope.names)
         self._fill(program.scope, document, rec)
         return rec
 
@@ -146,7 +148,7 @@ class TreeRun:
         for loop in scope.loops:
             children = rec.loops.setdefault(loop.name, [])
             for found in loop.each.select(node):
-                child = Record(start=found)
+                child = Record(found, loop.scope.names)
                 children.append(child)
                 self._fill(loop.scope, found, child)
 
@@ -169,7 +171,7 @@ class TreeRun:
                 if value is None:  # rejected, and reported by the converter
                     rejected = True
                     continue
-                rec.values[f.name] = value
+                rec.put(f.name, value)
                 return None
         return empty, rejected
 
@@ -179,7 +181,7 @@ class TreeRun:
         if f.many:
             texts = [v for pick in f.picks for n in pick.select(node) if (v := _raw(n, f.by_name))]
             if texts:
-                rec.values[f.name] = texts
+                rec.put(f.name, texts)
                 return
         else:
             missed = self.first(f, node, rec)
@@ -189,7 +191,7 @@ class TreeRun:
         if f.default is not None and not rejected:
             value = f.default if f.convert is None else f.convert(self, f.default, node, 0)
             if value is not None:
-                rec.values[f.name] = value
+                rec.put(f.name, value)
         if not f.required or rejected:
             return
         if empty is not None:
