@@ -137,9 +137,8 @@ def compile_spec(spec: MapSpec) -> Program:
     """The program of a map: header fields plus top-level loops, as per-tag action tables."""
     scope = _scope(spec.fields, spec.loops, spec.code_tables)
     root = _state(None, (scope,))
-    keys = _Keys((scope,), root.closing)
-    assert keys.slots == root.names  # built as `_state` built the root's: the same slots
-    envelope = tuple((tag, keys.steps(tag)) for tag in _ENVELOPE if tag in scope.steps)
+    # The root frame's own steps for them (an envelope tag opens no loop: its action captures).
+    envelope = tuple((tag, root.actions[tag].steps) for tag in _ENVELOPE if tag in scope.steps)
     return Program(root, envelope)
 
 

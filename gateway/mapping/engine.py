@@ -95,12 +95,6 @@ class Record:
         self.empty = {}
         self.loops = {}
 
-    @property
-    def values(self) -> dict[str, Value]:
-        """The values found, by name (a new dict; for reading, not for writing)."""
-        slots = self.slots
-        return {name: v for name, i in self.names.items() if (v := slots[i]) is not None}
-
     def get(self, name: str) -> Value | None:
         i = self.names.get(name)
         return None if i is None else self.slots[i]
@@ -289,13 +283,10 @@ class Extraction:
     def _combine(self, f: CField, rec: Record, i: int) -> None:
         slots = rec.slots
         raw = slots[i]
-        t: Value | None = ""
+        t: Value = ""
         at = rec.names.get(f.name + TIME_SUFFIX)
-        if at is not None:
-            t = slots[at]
-            slots[at] = None
-            if t is None:
-                t = ""
+        if at is not None and (held := slots[at]) is not None:
+            t, slots[at] = held, None
         assert isinstance(raw, str)
         assert isinstance(t, str)
         slots[i] = combine_datetime(self, f.name, f.severity, raw, t, rec.sources[f.name])
