@@ -32,8 +32,13 @@ class CField:
     convert: Converter | None  # None: the raw text is kept
 
 
-class Step(NamedTuple):
-    """One pick of one field, registered under its segment tag (a tuple: unpacked in the hot loop)."""
+@dataclass(slots=True, init=False)
+class Step:
+    """One pick of one field, registered under its segment tag.
+
+    A plain class with a written-out constructor: native in a compiled build, where the engine
+    reads only the attributes a pick needs, each a field of the object's C struct (a tuple had all
+    fourteen unpacked, with a reference taken and dropped for each, at every pick)."""
 
     plain: bool  # a whole element, no condition, not `many` (the engine's short path)
     where: tuple[tuple[int, frozenset[str]], ...]
@@ -46,17 +51,68 @@ class Step(NamedTuple):
     convert: Converter | None  # None: keep the raw text (strings, datetime parts, time slots)
     # How the engine reads the value itself (PARSE_*), calling `convert` only to report a value it
     # cannot read; PARSE_CALL: always through `convert`.
-    parse: int = 0
+    parse: int
     # PARSE_CODE: the code table (a dict: a compiled build looks it up natively, where a Mapping's
     # `get` is a Python method call, about 560 instructions a value).
-    table: dict[str, str] | None = None
+    table: dict[str, str] | None
     # Whether another step of the frame may write `key` at another priority (else the first value
     # written wins, and no priority needs keeping), and whether the frame's closing checks read where
-    # `key` was found (`Record.sources`, `Record.empty`). Set per frame by `_state`; True is always safe.
-    ranked: bool = True
-    track: bool = True
-    # The index of `key` in the records of the frame (`State.names`). Set per frame by `_state`.
-    slot: int = 0
+    # `key` was found (`Record.sources`, `Record.empty`). Set per frame by `framed`; True is always safe.
+    ranked: bool
+    track: bool
+    # The index of `key` in the records of the frame (`State.names`). Set per frame by `framed`.
+    slot: int
+
+    def __init__(
+        self,
+        plain: bool,
+        where: tuple[tuple[int, frozenset[str]], ...],
+        element: int,
+        component: int | None,
+        pair_codes: frozenset[str] | None,
+        key: str,
+        many: bool,
+        priority: int,
+        convert: Converter | None,
+        parse: int = 0,
+        table: dict[str, str] | None = None,
+        ranked: bool = True,
+        track: bool = True,
+        slot: int = 0,
+    ) -> None:
+        self.plain = plain
+        self.where = where
+        self.element = element
+        self.component = component
+        self.pair_codes = pair_codes
+        self.key = key
+        self.many = many
+        self.priority = priority
+        self.convert = convert
+        self.parse = parse
+        self.table = table
+        self.ranked = ranked
+        self.track = track
+        self.slot = slot
+
+    def framed(self, ranked: bool, track: bool, slot: int) -> Step:
+        """This pick as one frame runs it (see `ranked`, `track`, `slot`)."""
+        return Step(
+            self.plain,
+            self.where,
+            self.element,
+            self.component,
+            self.pair_codes,
+            self.key,
+            self.many,
+            self.priority,
+            self.convert,
+            self.parse,
+            self.table,
+            ranked,
+            track,
+            slot,
+        )
 
 
 # Final: a compiled build inlines them (a plain module name is a dict look-up per use).
@@ -265,9 +321,7 @@ class _Keys:
 
     def steps(self, tag: str) -> tuple[Step, ...]:
         return tuple(
-            step._replace(
-                ranked=step.key in self.ranked, track=step.key in self.tracked, slot=self.slots[step.key]
-            )
+            step.framed(step.key in self.ranked, step.key in self.tracked, self.slots[step.key])
             for scope in self.scopes
             for step in scope.steps.get(tag, ())
         )

@@ -320,34 +320,23 @@ class Extraction:
         slots, ranks, sources = rec.slots, rec.ranks, rec.sources
         pairs: list[tuple[str, int, str]] = []
         pairs_from = 0  # the element `pairs` was read from (0: not read yet)
-        for (
-            plain,
-            where,
-            el,
-            comp,
-            codes,
-            key,
-            many,
-            prio,
-            convert,
-            parse,
-            table,
-            ranked,
-            track,
-            slot,
-        ) in steps:
-            if plain:  # the common case, kept short: a whole element, no condition, one value
+        for step in steps:
+            slot = step.slot
+            ranked = step.ranked
+            if step.plain:  # the common case, kept short: a whole element, no condition, one value
                 if ranked:
-                    if ranks[slot] <= prio:
+                    if ranks[slot] <= step.priority:
                         continue
                 elif slots[slot] is not None:  # the only priority is 0: the first value written wins
                     continue
+                el = step.element
                 raw = els[el - 1].strip() if el <= n else ""
                 if not raw:
-                    if track:
-                        rec.empty.setdefault(key, (seg, el))
+                    if step.track:
+                        rec.empty.setdefault(step.key, (seg, el))
                     continue
             else:
+                where = step.where
                 if where:
                     matched = True
                     for wel, wcodes in where:
@@ -356,12 +345,15 @@ class Extraction:
                             break
                     if not matched:
                         continue
+                many = step.many
                 if not many:
                     if ranked:
-                        if ranks[slot] <= prio:
+                        if ranks[slot] <= step.priority:
                             continue
                     elif slots[slot] is not None:
                         continue
+                el = step.element
+                codes = step.pair_codes
                 if codes is not None:
                     if pairs_from != el:
                         pairs, pairs_from = _pairs(els, el), el
@@ -380,13 +372,14 @@ class Extraction:
                             continue
                 else:
                     raw = els[el - 1] if el <= n else ""
+                    comp = step.component
                     if comp is not None:
                         parts = raw.split(self.component)
                         raw = parts[comp - 1] if comp <= len(parts) else ""
                     raw = raw.strip()
                     if not raw:
-                        if track:
-                            rec.empty.setdefault(key, (seg, el))
+                        if step.track:
+                            rec.empty.setdefault(step.key, (seg, el))
                         continue
                     if many:
                         raws = [raw]
@@ -396,30 +389,34 @@ class Extraction:
                         slots[slot] = bucket = []
                     assert isinstance(bucket, list)
                     bucket.extend(raws)
-                    if track:
-                        sources.setdefault(key, (seg, el))
+                    if step.track:
+                        sources.setdefault(step.key, (seg, el))
                     continue
             value: Value | None
+            convert = step.convert
             if convert is None:
                 value = raw
-            elif parse == PARSE_CALL:
-                value = convert(self, raw, seg, el)
-            else:  # read here; `convert` reports what cannot be read
-                if parse == PARSE_DECIMAL:
-                    value = finite_decimal(raw)
-                elif parse == PARSE_CODE:
-                    assert table is not None
-                    value = table.get(raw)
-                else:
-                    value = _parse_date(raw)
-                if value is None:
-                    convert(self, raw, seg, el)
-            if track:
-                sources[key] = (seg, el)
+            else:
+                parse = step.parse
+                if parse == PARSE_CALL:
+                    value = convert(self, raw, seg, el)
+                else:  # read here; `convert` reports what cannot be read
+                    if parse == PARSE_DECIMAL:
+                        value = finite_decimal(raw)
+                    elif parse == PARSE_CODE:
+                        table = step.table
+                        assert table is not None
+                        value = table.get(raw)
+                    else:
+                        value = _parse_date(raw)
+                    if value is None:
+                        convert(self, raw, seg, el)
+            if step.track:
+                sources[step.key] = (seg, el)
             if value is not None:
                 slots[slot] = value
                 if ranked:
-                    ranks[slot] = prio
+                    ranks[slot] = step.priority
 
 
 _new: Final = tuple.__new__
