@@ -23,6 +23,7 @@ from gateway.formats.x12.model import (
     SegmentList,
     TransactionSet,
     parse_x12_date,
+    parse_x12_datetime,
 )
 from gateway.formats.x12.runs import split_runs
 from gateway.mapping.compile import (
@@ -64,15 +65,21 @@ class Record:
     tested by index, not by hashing its name into a dict of the record's own (which also grew as
     the values came in). `ranks` holds the priority of the pick that wrote each ranked slot."""
 
-    start: Anchor | None
     level: str  # HL03 for hierarchy nodes
     role: Role | None
     names: dict[str, int]
     slots: list[Value | None]
     ranks: list[int]
-    sources: dict[str, tuple[Segment, int]]
-    empty: dict[str, tuple[Segment, int]]
+    # Where a tracked key's value (`sources`) or its empty element (`empty`) was found: the segment
+    # (an index for `Extraction.anchor`) and the element.
+    sources: dict[str, tuple[int, int]]
+    empty: dict[str, tuple[int, int]]
     loops: dict[str, list[Record]]
+    # The start is made when something asks for it (`start`): an X12 loop instance knows its
+    # segment by index (`at`, in the run `made_by`), and most are never reported on.
+    opening: Anchor | None
+    at: int
+    made_by: Extraction | None
 
     def __init__(
         self,
@@ -82,7 +89,9 @@ class Record:
     ) -> None:
         # Written out (not generated): one is made per loop instance, and a compiled build makes a
         # handwritten __init__ native.
-        self.start = start
+        self.opening = start
+        self.at = 0
+        self.made_by = None
         self.level = ""
         self.role = None
         if names is None:
@@ -94,6 +103,14 @@ class Record:
         self.sources = {}
         self.empty = {}
         self.loops = {}
+
+    @property
+    def start(self) -> Anchor | None:
+        """The segment (tree node) that opened this scope; None for the set (document) itself."""
+        found = self.opening
+        if found is None and self.made_by is not None:
+            found = self.opening = self.made_by.anchor(self.at)
+        return found
 
     def get(self, name: str) -> Value | None:
         i = self.names.get(name)
@@ -151,6 +168,22 @@ class Extraction:
         self.component = ts.delimiters.component
         self.file = file
         self.issues: list[Issue] = []
+        # What `anchor` makes segments from: the envelope segments the map reads (index -1 - j), and
+        # the body, as the reader's texts (`_pieces` at `_starts`, split by `_el`) or as segments.
+        self._envelope: list[Segment] = []
+        self._pieces: list[str] = []
+        self._starts: list[int] = []
+        self._el = ""
+        self._body: tuple[Segment, ...] = ()
+
+    def anchor(self, at: int) -> Segment:
+        """The segment at index `at` of the body (position at + 2: ST is 1), or, for at < 0, the
+        envelope segment -1 - at: made only when an issue or a record's `start` needs it."""
+        if at < 0:
+            return self._envelope[-1 - at]
+        if self._pieces:
+            return _segment(self._pieces[at], self._el, at + 2, self._starts[at])
+        return self._body[at]
 
     def issue(
         self,
@@ -184,31 +217,34 @@ class Extraction:
         state = program.root
         rec = Record(None, state.names, state.ranked)
         for seg, steps in _envelope(self.ts, program.envelope):
-            self._capture(steps, rec, seg)  # a native call in a compiled build (a bound method is not)
+            self._envelope.append(seg)
+            # a native call in a compiled build (a bound method is not)
+            self._capture(steps, rec, [seg[0], *seg[1]], -len(self._envelope))
         actions, default = state.actions, state.default
         stack: list[tuple[State, Record]] = []
         cur = rec
         # The body as the reader's text when it is not split yet: a segment is split into elements
         # only when the map reads it (captures from it or opens a loop with it), else only its tag is
-        # cut. Otherwise the segments as they are.
+        # cut; no `Segment` is made for it unless an issue or a record's start asks (`anchor`).
+        # Otherwise the segments as they are.
         segs = self.ts.segments
         text = segs.body_text() if isinstance(segs, SegmentList) else None
         if text is not None:
             runs, el = text
             pieces, starts = split_runs(runs)
+            self._pieces, self._starts, self._el = pieces, starts, el
             body: tuple[Segment, ...] = ()
             n = len(pieces)
         else:
-            pieces, starts, el = [], [], ""
-            body = self.ts.body
+            pieces, el = [], ""
+            body = self._body = self.ts.body
             n = len(body)
-        seg = _UNSPLIT
         for i in range(n):
+            els = _UNSPLIT  # the segment's tag and elements, once split
             if text is not None:
                 piece = pieces[i]
                 cut = piece.find(el)
                 tag = piece if cut < 0 else piece[:cut]
-                seg = _UNSPLIT
             else:
                 seg = body[i]
                 tag = seg[0]
@@ -216,16 +252,16 @@ class Extraction:
                 kind, steps, loop = actions.get(tag, default)
                 if kind == CAPTURE:
                     if steps:
-                        if seg is _UNSPLIT:
-                            seg = _segment(pieces[i], el, i + 2, starts[i])
-                        self._capture(steps, cur, seg)
+                        if els is _UNSPLIT:
+                            els = pieces[i].split(el) if text is not None else [tag, *body[i][1]]
+                        self._capture(steps, cur, els, i)
                     break
                 if kind == OPEN:
                     assert loop is not None
-                    if seg is _UNSPLIT:
-                        seg = _segment(pieces[i], el, i + 2, starts[i])
+                    if els is _UNSPLIT:
+                        els = pieces[i].split(el) if text is not None else [tag, *body[i][1]]
                     stack.append((state, cur))
-                    state, cur = self._open(loop, seg, cur)
+                    state, cur = self._open(loop, els, i, cur)
                     actions, default = state.actions, state.default
                     break
                 self._close(state, cur)
@@ -236,14 +272,14 @@ class Extraction:
             self._close(*stack.pop())
         return rec
 
-    def _open(self, loop: CLoop, seg: Segment, parent: Record) -> tuple[State, Record]:
+    def _open(self, loop: CLoop, els: list[str], at: int, parent: Record) -> tuple[State, Record]:
+        """A loop instance opened by the segment at body index `at` (`els`: its tag and elements)."""
         state = loop.plain
         assert state is not None
         if loop.levels is None:
-            rec = Record(seg, state.names, state.ranked)
+            rec = Record(None, state.names, state.ranked)
         else:
-            els = seg[1]
-            level = els[2].strip() if len(els) > 2 else ""
+            level = els[3].strip() if len(els) > 3 else ""
             found = loop.level_states.get(level)
             role: Role | None = None
             if found is not None:
@@ -254,21 +290,23 @@ class Extraction:
                 self.issue(
                     IssueCode.HIERARCHY_INVALID,
                     Severity.WARNING,
-                    seg,
+                    self.anchor(at),
                     f"HL level code {level!r} is neither mapped nor allowed; its segments are ignored",
                     element=3,
                     bad_value=level,
                 )
-            rec = Record(seg, state.names, state.ranked)
+            rec = Record(None, state.names, state.ranked)
             rec.level = level
             rec.role = role
+        rec.at = at
+        rec.made_by = self
         siblings = parent.loops.get(loop.name)
         if siblings is None:
             parent.loops[loop.name] = [rec]
         else:
             siblings.append(rec)
         if state.start:
-            self._capture(state.start, rec, seg)
+            self._capture(state.start, rec, els, at)
         return state, rec
 
     def _close(self, state: State, rec: Record) -> None:
@@ -289,11 +327,16 @@ class Extraction:
             t, slots[at] = held, None
         assert isinstance(raw, str)
         assert isinstance(t, str)
-        slots[i] = combine_datetime(self, f.name, f.severity, raw, t, rec.sources[f.name])
+        value = parse_x12_datetime(raw, t)
+        if value is None:  # reported where its date was found (the segment made only then)
+            at, el = rec.sources[f.name]
+            combine_datetime(self, f.name, f.severity, raw, t, (self.anchor(at), el))
+        slots[i] = value
 
     def _missing(self, f: CField, rec: Record) -> None:
         if f.name in rec.empty:
-            seg, el = rec.empty[f.name]
+            at, el = rec.empty[f.name]
+            seg = self.anchor(at)
             self.issue(
                 IssueCode.MANDATORY_ELEMENT_MISSING,
                 Severity.ERROR,
@@ -314,9 +357,9 @@ class Extraction:
             element=pick.element,
         )
 
-    def _capture(self, steps: tuple[Step, ...], rec: Record, seg: Segment) -> None:
-        els = seg[1]
-        n = len(els)
+    def _capture(self, steps: tuple[Step, ...], rec: Record, els: list[str], at: int) -> None:
+        """Run `steps` on the segment at `at` (see `anchor`): `els` holds its tag, then element 1 on."""
+        n = len(els) - 1  # the number of elements
         slots, ranks, sources = rec.slots, rec.ranks, rec.sources
         pairs: list[tuple[str, int, str]] = []
         pairs_from = 0  # the element `pairs` was read from (0: not read yet)
@@ -330,17 +373,17 @@ class Extraction:
                 elif slots[slot] is not None:  # the only priority is 0: the first value written wins
                     continue
                 el = step.element
-                raw = els[el - 1].strip() if el <= n else ""
+                raw = els[el].strip() if el <= n else ""
                 if not raw:
                     if step.track:
-                        rec.empty.setdefault(step.key, (seg, el))
+                        rec.empty.setdefault(step.key, (at, el))
                     continue
             else:
                 where = step.where
                 if where:
                     matched = True
                     for wel, wcodes in where:
-                        if wel > n or els[wel - 1].strip() not in wcodes:
+                        if wel > n or els[wel].strip() not in wcodes:
                             matched = False
                             break
                     if not matched:
@@ -371,7 +414,7 @@ class Extraction:
                         else:
                             continue
                 else:
-                    raw = els[el - 1] if el <= n else ""
+                    raw = els[el] if el <= n else ""
                     comp = step.component
                     if comp is not None:
                         parts = raw.split(self.component)
@@ -379,7 +422,7 @@ class Extraction:
                     raw = raw.strip()
                     if not raw:
                         if step.track:
-                            rec.empty.setdefault(step.key, (seg, el))
+                            rec.empty.setdefault(step.key, (at, el))
                         continue
                     if many:
                         raws = [raw]
@@ -390,7 +433,7 @@ class Extraction:
                     assert isinstance(bucket, list)
                     bucket.extend(raws)
                     if step.track:
-                        sources.setdefault(step.key, (seg, el))
+                        sources.setdefault(step.key, (at, el))
                     continue
             value: Value | None
             convert = step.convert
@@ -399,7 +442,7 @@ class Extraction:
             else:
                 parse = step.parse
                 if parse == PARSE_CALL:
-                    value = convert(self, raw, seg, el)
+                    value = convert(self, raw, self.anchor(at), el)
                 else:  # read here; `convert` reports what cannot be read
                     if parse == PARSE_DECIMAL:
                         value = finite_decimal(raw)
@@ -410,9 +453,9 @@ class Extraction:
                     else:
                         value = _parse_date(raw)
                     if value is None:
-                        convert(self, raw, seg, el)
+                        convert(self, raw, self.anchor(at), el)
             if step.track:
-                sources[step.key] = (seg, el)
+                sources[step.key] = (at, el)
             if value is not None:
                 slots[slot] = value
                 if ranked:
@@ -422,7 +465,7 @@ class Extraction:
 _new: Final = tuple.__new__
 _SEGMENT: Final = Segment  # a C static in a compiled build (the class itself is a module dict look-up)
 _parse_date: Final = parse_x12_date  # a C static in a compiled build, not a module dict look-up
-_UNSPLIT: Final = Segment("", ())  # a body segment not split yet
+_UNSPLIT: Final[list[str]] = []  # a body segment not split yet (tested by identity)
 
 
 def _segment(text: str, separator: str, position: int, offset: int) -> Segment:
@@ -432,13 +475,13 @@ def _segment(text: str, separator: str, position: int, offset: int) -> Segment:
     return _new(_SEGMENT, (els[0], tuple(els[1:]), position, offset))
 
 
-def _pairs(els: tuple[str, ...], start: int) -> list[tuple[str, int, str]]:
+def _pairs(els: list[str], start: int) -> list[tuple[str, int, str]]:
     """(qualifier, value element, value) for every qualifier/value pair from element `start` on whose
-    value is not empty."""
+    value is not empty (`els`: the tag, then element 1 on)."""
     out = []
-    for i in range(start - 1, len(els) - 1, 2):
+    for i in range(start, len(els) - 1, 2):
         if v := els[i + 1].strip():
-            out.append((els[i].strip(), i + 2, v))
+            out.append((els[i].strip(), i + 1, v))
     return out
 
 

@@ -319,6 +319,8 @@ class WriterEnvelope:
 # The dates read, by their text (see `parse_x12_date`).
 _DATES: Final[dict[str, date]] = {}
 _DATES_KEPT: Final = 4096
+# The date-times read, by the texts of their date and time (see `parse_x12_datetime`).
+_DATETIMES: Final[dict[tuple[str, str], datetime]] = {}
 
 
 def parse_x12_date(value: str) -> date | None:
@@ -359,10 +361,19 @@ def parse_x12_time(value: str) -> time | None:
         return None
 
 
-@lru_cache(maxsize=4096)  # a document repeats its few dates over and over; the values are immutable
 def parse_x12_datetime(d: str, t: str) -> datetime | None:
     """An X12 date and optional time, read as UTC (X12 carries no zone); None when the date is unreadable."""
+    # Kept by text, as `parse_x12_date` keeps dates (a dict: an lru_cache wrapper is a Python-level
+    # call from a compiled build).
+    key = (d, t)
+    kept = _DATETIMES.get(key)
+    if kept is not None:
+        return kept
     day = parse_x12_date(d)
     if day is None:
         return None
-    return datetime.combine(day, parse_x12_time(t) or time(0, 0), tzinfo=UTC)
+    value = datetime.combine(day, parse_x12_time(t) or time(0, 0), tzinfo=UTC)
+    if len(_DATETIMES) >= _DATES_KEPT:
+        _DATETIMES.clear()
+    _DATETIMES[key] = value
+    return value
