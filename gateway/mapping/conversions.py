@@ -1,11 +1,12 @@
 """Value conversions of the map language (`as:` and code tables), bound once per field at compile time.
 
 `converter(...)` returns the function the engine calls on each raw value a field picks, or None when
-the raw text is kept as it is (`as: str` without a code table, and X12 `datetime`, which is combined
-with its time when the record closes: `combine_datetime`). A converter reports a value it cannot read
-as an issue at the place it came from (an X12 segment and element, or a tree document's node), and
-returns None. Dates are X12's (CCYYMMDD, HHMM), EDIFACT's (DTM formats 101, 102, 203, 204, told apart by
-their length) or, for tree documents (cXML, JSON), ISO 8601. EDIFACT numbers may use a decimal comma.
+the raw text is kept as it is (`as: str` without a code table, and X12 `datetime`, which the engine
+combines with its time when the record closes; `bad_datetime` reports a date it cannot read). A
+converter reports a value it cannot read as an issue at the place it came from (an X12 segment and
+element, or a tree document's node), and returns None. Dates are X12's (CCYYMMDD, HHMM), EDIFACT's
+(DTM formats 101, 102, 203, 204, told apart by their length) or, for tree documents (cXML, JSON),
+ISO 8601. EDIFACT numbers may use a decimal comma.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Final, Literal, Protocol
 from gateway.formats.edifact.model import parse_edifact_date, parse_edifact_datetime
 from gateway.formats.issues import IssueCode, Severity
 from gateway.formats.tree import Node, parse_iso_date, parse_iso_datetime
-from gateway.formats.x12.model import Segment, parse_x12_date, parse_x12_datetime, parse_x12_time
+from gateway.formats.x12.model import Segment, parse_x12_date, parse_x12_time
 
 Value = str | Decimal | int | date | time | datetime | list[str]
 Anchor = Segment | Node  # where a value was found: an X12 segment, or a tree document's node
@@ -175,19 +176,14 @@ def _iso_datetime(name: str, severity: Severity) -> Converter:
     return _parsed(name, severity, parse_iso_datetime, IssueCode.INVALID_DATE, "an ISO 8601 date-time")
 
 
-def combine_datetime(
-    report: Reporter, name: str, severity: Severity, raw: str, clock: str, source: tuple[Segment, int]
-) -> datetime | None:
-    """An `as: datetime` field's date and time texts as a UTC datetime, or None (reported at `source`)."""
-    value = parse_x12_datetime(raw, clock)
-    if value is None:
-        seg, el = source
-        report.issue(
-            IssueCode.INVALID_DATE,
-            severity,
-            seg,
-            f"{name}: {raw!r} is not a date",
-            element=el,
-            bad_value=raw,
-        )
-    return value
+def bad_datetime(report: Reporter, name: str, severity: Severity, raw: str, seg: Segment, el: int) -> None:
+    """Report an `as: datetime` field whose date text `raw` (at `seg`, element `el`) is no date: the
+    engine combines the date and time texts itself (`parse_x12_datetime`) when the record closes."""
+    report.issue(
+        IssueCode.INVALID_DATE,
+        severity,
+        seg,
+        f"{name}: {raw!r} is not a date",
+        element=el,
+        bad_value=raw,
+    )

@@ -39,7 +39,7 @@ from gateway.mapping.compile import (
     State,
     Step,
 )
-from gateway.mapping.conversions import Anchor, Value, combine_datetime, finite_decimal
+from gateway.mapping.conversions import Anchor, Value, bad_datetime, finite_decimal
 from gateway.mapping.spec import Role
 
 __all__ = ["Extraction", "Record"]
@@ -330,7 +330,7 @@ class Extraction:
         value = parse_x12_datetime(raw, t)
         if value is None:  # reported where its date was found (the segment made only then)
             at, el = rec.sources[f.name]
-            combine_datetime(self, f.name, f.severity, raw, t, (self.anchor(at), el))
+            bad_datetime(self, f.name, f.severity, raw, self.anchor(at), el)
         slots[i] = value
 
     def _missing(self, f: CField, rec: Record) -> None:
